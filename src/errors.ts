@@ -22,8 +22,8 @@ export class SesameError extends Error {
   ) {
     super(message, options);
   }
-  /** The one line printed on stderr. */
-  line(): string {
+  /** The one line printed on stderr. (Not named `line`: JavaScriptCore gives every Error an own `line` property.) */
+  toLine(): string {
     return this.fix ? `sesame: ${this.message} — ${this.fix}` : `sesame: ${this.message}`;
   }
 }

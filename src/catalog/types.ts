@@ -1,0 +1,88 @@
+// The validated catalog: what every other module works from. Key names follow ~/.aws/config.
+
+export interface Defaults {
+  region?: string;
+  /** seconds */
+  refreshMargin: number;
+}
+
+export interface SsoSessionDef {
+  name: string;
+  sso_start_url: string;
+  sso_region: string;
+  sso_registration_scopes: string[];
+  auto_login: boolean;
+}
+
+interface Base {
+  name: string;
+  region?: string;
+}
+
+export interface IamUserSession extends Base {
+  type: "iam-user";
+  mfa_serial?: string;
+  duration_seconds?: number;
+}
+
+export interface AssumeRoleSession extends Base {
+  type: "assume-role";
+  source: string;
+  role_arn: string;
+  external_id?: string;
+  role_session_name?: string;
+  duration_seconds?: number;
+  mfa_serial?: string;
+}
+
+export interface SsoSession extends Base {
+  type: "sso";
+  sso_session: string;
+  sso_account_id: string;
+  sso_role_name: string;
+}
+
+export interface WebIdentitySession extends Base {
+  type: "web-identity";
+  role_arn: string;
+  web_identity_token_file?: string;
+  web_identity_token_command?: string;
+  role_session_name?: string;
+  duration_seconds?: number;
+}
+
+export type Session = IamUserSession | AssumeRoleSession | SsoSession | WebIdentitySession;
+export type SessionType = Session["type"];
+
+export interface Catalog {
+  file: string;
+  defaults: Defaults;
+  ssoSessions: Map<string, SsoSessionDef>;
+  sessions: Map<string, Session>;
+}
+
+/** Account id a session reaches, when the catalog says it. */
+export function accountOf(s: Session): string | undefined {
+  switch (s.type) {
+    case "assume-role":
+    case "web-identity":
+      return s.role_arn.split(":")[4];
+    case "sso":
+      return s.sso_account_id;
+    case "iam-user":
+      return s.mfa_serial?.startsWith("arn:") ? s.mfa_serial.split(":")[4] : undefined;
+  }
+}
+
+/** Role (or user) a session stands for, for display. */
+export function roleOf(s: Session): string | undefined {
+  switch (s.type) {
+    case "assume-role":
+    case "web-identity":
+      return s.role_arn.slice(s.role_arn.indexOf(":role/") + 6);
+    case "sso":
+      return s.sso_role_name;
+    case "iam-user":
+      return undefined;
+  }
+}

@@ -1,0 +1,329 @@
+// Raw TOML tables → a typed Catalog. Every refusal names file:line:col and what to change.
+import { CatalogError } from "../errors.ts";
+import type { ParsedToml, Pos } from "./parse.ts";
+import type { AssumeRoleSession, Catalog, Defaults, IamUserSession, Session, SsoSession, SsoSessionDef, WebIdentitySession } from "./types.ts";
+
+const TYPES = ["iam-user", "assume-role", "sso", "web-identity"] as const;
+const COMMON = ["type", "region"];
+const KEYS: Record<(typeof TYPES)[number], string[]> = {
+  "iam-user": [...COMMON, "mfa_serial", "duration_seconds"],
+  "assume-role": [...COMMON, "source", "role_arn", "external_id", "role_session_name", "duration_seconds", "mfa_serial"],
+  sso: [...COMMON, "sso_session", "sso_account_id", "sso_role_name"],
+  "web-identity": [...COMMON, "role_arn", "web_identity_token_file", "web_identity_token_command", "role_session_name", "duration_seconds"],
+};
+const DEFAULT_KEYS = ["region", "refresh_margin"];
+const SSO_SESSION_KEYS = ["sso_start_url", "sso_region", "sso_registration_scopes", "auto_login"];
+
+export const ROLE_ARN_RE = /^arn:aws(?:-[a-z]+)*:iam::\d{12}:role\/[\w+=,.@\/-]{1,512}$/;
+const MFA_ARN_RE = /^arn:aws(?:-[a-z]+)*:iam::\d{12}:mfa\/[\w+=,.@\/-]+$/;
+const MFA_SERIAL_RE = /^[\w+=\/:,.@-]{9,256}$/;
+const REGION_RE = /^[a-z]{2}(?:-[a-z]+)+-\d{1,2}$/;
+const ACCOUNT_RE = /^\d{12}$/;
+export const SESSION_NAME_RE = /^[\w+=,.@-]{2,64}$/;
+const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9_.+@=-]{0,63}$/;
+/** STS allows 1 hour for a role assumed with temporary credentials, which every sesame source hands out. */
+export const CHAINED_ROLE_CAP = 3600;
+const DEFAULT_MARGIN = 15 * 60;
+
+type Table = Record<string, unknown>;
+
+export function validateCatalog(p: ParsedToml): Catalog {
+  const v = new Validator(p);
+  return v.run();
+}
+
+class Validator {
+  constructor(private readonly p: ParsedToml) {}
+
+  fail(path: string, what: string, fix?: string, at: "key" | "value" = "value"): never {
+    throw new CatalogError(this.p.file, this.pos(path, at), what, fix);
+  }
+
+  /** Position of a key or its value, falling back to the nearest enclosing table. */
+  pos(path: string, at: "key" | "value"): Pos | undefined {
+    const parts = path.split(".");
+    const exact = at === "value" ? this.p.values.get(path) ?? this.p.keys.get(path) : this.p.keys.get(path);
+    if (exact) return exact;
+    for (let n = parts.length - 1; n > 0; n--) {
+      const hit = this.p.keys.get(parts.slice(0, n).join("."));
+      if (hit) return hit;
+    }
+    return undefined;
+  }
+
+  run(): Catalog {
+    const d = this.p.data;
+    for (const k of Object.keys(d)) {
+      if (!["defaults", "sso-session", "session"].includes(k)) {
+        this.fail(k, `unknown table [${k}]`, fixFor(k, ["defaults", "sso-session", "session"], "use [defaults], [sso-session.NAME] or [session.NAME]"), "key");
+      }
+    }
+    const defaults = this.defaults(this.table(d, "defaults"));
+    const ssoSessions = new Map<string, SsoSessionDef>();
+    for (const [name, raw] of Object.entries(this.table(d, "sso-session") ?? {})) {
+      ssoSessions.set(name, this.ssoSession(name, this.asTable(raw, `sso-session.${name}`)));
+    }
+    const sessions = new Map<string, Session>();
+    for (const [name, raw] of Object.entries(this.table(d, "session") ?? {})) {
+      sessions.set(name, this.session(name, this.asTable(raw, `session.${name}`), defaults));
+    }
+    const cat: Catalog = { file: this.p.file, defaults, ssoSessions, sessions };
+    this.links(cat);
+    return cat;
+  }
+
+  table(d: Table, key: string): Table | undefined {
+    if (d[key] === undefined) return undefined;
+    return this.asTable(d[key], key);
+  }
+
+  asTable(v: unknown, path: string): Table {
+    if (v === null || typeof v !== "object" || Array.isArray(v) || v instanceof Date) {
+      this.fail(path, `${path} must be a table`, `write it as [${path}] followed by key = value lines`, "key");
+    }
+    return v as Table;
+  }
+
+  unknownKeys(t: Table, base: string, allowed: string[], kind: string): void {
+    for (const k of Object.keys(t)) {
+      if (!allowed.includes(k)) {
+        this.fail(`${base}.${k}`, `unknown key "${k}" for ${kind}`, fixFor(k, allowed, `allowed keys: ${allowed.join(", ")}`), "key");
+      }
+    }
+  }
+
+  str(t: Table, base: string, key: string, required: true): string;
+  str(t: Table, base: string, key: string, required?: false): string | undefined;
+  str(t: Table, base: string, key: string, required = false): string | undefined {
+    const v = t[key];
+    if (v === undefined) {
+      if (required) this.fail(base, `[${base}] needs ${key}`, `add ${key} = "…" to [${base}]`, "key");
+      return undefined;
+    }
+    if (typeof v !== "string") this.fail(`${base}.${key}`, `${key} must be a string, not ${describe(v)}`, `quote it: ${key} = "…"`);
+    if (v.trim() === "") this.fail(`${base}.${key}`, `${key} is empty`, `give ${key} a value or remove the line`);
+    return v;
+  }
+
+  int(t: Table, base: string, key: string, min: number, max: number, why: string): number | undefined {
+    const v = t[key];
+    if (v === undefined) return undefined;
+    if (typeof v !== "number" && typeof v !== "bigint") this.fail(`${base}.${key}`, `${key} must be a whole number of seconds, not ${describe(v)}`, `write e.g. ${key} = 3600`);
+    const n = Number(v);
+    if (!Number.isInteger(n)) this.fail(`${base}.${key}`, `${key} must be a whole number of seconds`, `write e.g. ${key} = 3600`);
+    if (n < min || n > max) this.fail(`${base}.${key}`, `${key} = ${n} is outside ${why} (${min}–${max})`, `use a value from ${min} to ${max}`);
+    return n;
+  }
+
+  region(t: Table, base: string): string | undefined {
+    const r = this.str(t, base, "region");
+    if (r !== undefined && !REGION_RE.test(r)) this.fail(`${base}.region`, `region "${r}" is not an AWS region name`, `use a name such as "eu-west-1"`);
+    return r;
+  }
+
+  defaults(t: Table | undefined): Defaults {
+    if (!t) return { refreshMargin: DEFAULT_MARGIN };
+    this.unknownKeys(t, "defaults", DEFAULT_KEYS, "[defaults]");
+    const region = this.region(t, "defaults");
+    let refreshMargin = DEFAULT_MARGIN;
+    const m = t.refresh_margin;
+    if (m !== undefined) {
+      const secs = typeof m === "string" ? parseDuration(m) : typeof m === "number" && Number.isInteger(m) ? m : undefined;
+      if (secs === undefined) this.fail("defaults.refresh_margin", `refresh_margin ${JSON.stringify(m)} is not a duration`, `write e.g. refresh_margin = "15m" (units s, m, h)`);
+      if (secs < 0 || secs > 12 * 3600) this.fail("defaults.refresh_margin", `refresh_margin must be between 0 and 12h`, `write e.g. refresh_margin = "15m"`);
+      refreshMargin = secs;
+    }
+    return region === undefined ? { refreshMargin } : { region, refreshMargin };
+  }
+
+  ssoSession(name: string, t: Table): SsoSessionDef {
+    const base = `sso-session.${name}`;
+    this.checkName(name, base);
+    this.unknownKeys(t, base, SSO_SESSION_KEYS, `[${base}]`);
+    const url = this.str(t, base, "sso_start_url", true);
+    if (!/^https:\/\/[^\s/]+/.test(url)) this.fail(`${base}.sso_start_url`, `sso_start_url must be an https:// URL`, `copy the start URL from your IAM Identity Center settings`);
+    const region = this.str(t, base, "sso_region", true);
+    if (!REGION_RE.test(region)) this.fail(`${base}.sso_region`, `sso_region "${region}" is not an AWS region name`, `use a name such as "eu-west-1"`);
+    let scopes = ["sso:account:access"];
+    const rawScopes = t.sso_registration_scopes;
+    if (typeof rawScopes === "string") scopes = rawScopes.split(",").map((s) => s.trim()).filter(Boolean);
+    else if (Array.isArray(rawScopes) && rawScopes.every((s) => typeof s === "string")) scopes = rawScopes as string[];
+    else if (rawScopes !== undefined) this.fail(`${base}.sso_registration_scopes`, `sso_registration_scopes must be a string or a list of strings`, `write sso_registration_scopes = "sso:account:access"`);
+    const auto = t.auto_login;
+    if (auto !== undefined && typeof auto !== "boolean") this.fail(`${base}.auto_login`, `auto_login must be true or false`, `write auto_login = true`);
+    return { name, sso_start_url: url, sso_region: region, sso_registration_scopes: scopes, auto_login: auto === true };
+  }
+
+  checkName(name: string, base: string): void {
+    if (!NAME_RE.test(name)) {
+      this.fail(base, `name "${name}" cannot be used`, `use letters, digits and _ . + @ = - (at most 64, starting with a letter or digit)`, "key");
+    }
+  }
+
+  session(name: string, t: Table, defaults: Defaults): Session {
+    const base = `session.${name}`;
+    this.checkName(name, base);
+    const type = t.type;
+    if (type === undefined) this.fail(base, `[${base}] has no type`, `add type = "iam-user", "assume-role", "sso" or "web-identity"`, "key");
+    if (typeof type !== "string" || !(TYPES as readonly string[]).includes(type)) {
+      this.fail(`${base}.type`, `unknown session type ${JSON.stringify(type)}`, fixFor(String(type), [...TYPES], `use one of: ${TYPES.join(", ")}`));
+    }
+    const ty = type as (typeof TYPES)[number];
+    this.unknownKeys(t, base, KEYS[ty], `a session of type "${ty}"`);
+    const region = this.region(t, base);
+    const common = region === undefined ? { name } : { name, region };
+    switch (ty) {
+      case "iam-user": {
+        const s: IamUserSession = { ...common, type: ty };
+        const mfa = this.mfa(t, base);
+        if (mfa) s.mfa_serial = mfa;
+        const d = this.int(t, base, "duration_seconds", 900, 129600, "the range STS GetSessionToken accepts for IAM users");
+        if (d !== undefined) s.duration_seconds = this.lifetime(base, d, defaults);
+        return s;
+      }
+      case "assume-role": {
+        const s: AssumeRoleSession = { ...common, type: ty, source: this.str(t, base, "source", true), role_arn: this.roleArn(t, base) };
+        const ext = this.str(t, base, "external_id");
+        if (ext !== undefined) {
+          if (!/^[\w+=,.@:\/-]{2,1224}$/.test(ext)) this.fail(`${base}.external_id`, `external_id must be 2–1224 characters from letters, digits and _+=,.@:/-`, `copy the external id the role's owner gave you`);
+          s.external_id = ext;
+        }
+        const rsn = this.sessionName(t, base);
+        if (rsn) s.role_session_name = rsn;
+        const d = this.int(t, base, "duration_seconds", 900, 43200, "the range STS AssumeRole accepts");
+        if (d !== undefined) {
+          if (d > CHAINED_ROLE_CAP) {
+            this.fail(`${base}.duration_seconds`, `duration_seconds = ${d} is above the 1 hour cap STS puts on chained roles (the source "${s.source}" hands out temporary credentials)`, `use duration_seconds = 3600 or less`);
+          }
+          s.duration_seconds = this.lifetime(base, d, defaults);
+        }
+        const mfa = this.mfa(t, base);
+        if (mfa) s.mfa_serial = mfa;
+        return s;
+      }
+      case "sso": {
+        const acct = this.str(t, base, "sso_account_id", true);
+        if (!ACCOUNT_RE.test(acct)) this.fail(`${base}.sso_account_id`, `sso_account_id "${acct}" is not a 12-digit AWS account id`, `write the account id as a quoted string of 12 digits`);
+        const s: SsoSession = { ...common, type: ty, sso_session: this.str(t, base, "sso_session", true), sso_account_id: acct, sso_role_name: this.str(t, base, "sso_role_name", true) };
+        return s;
+      }
+      case "web-identity": {
+        const s: WebIdentitySession = { ...common, type: ty, role_arn: this.roleArn(t, base) };
+        const file = this.str(t, base, "web_identity_token_file");
+        const cmd = this.str(t, base, "web_identity_token_command");
+        if ((file === undefined) === (cmd === undefined)) {
+          this.fail(base, `a web-identity session needs exactly one of web_identity_token_file and web_identity_token_command`, `keep one of the two`, "key");
+        }
+        if (file) s.web_identity_token_file = file;
+        if (cmd) s.web_identity_token_command = cmd;
+        const rsn = this.sessionName(t, base);
+        if (rsn) s.role_session_name = rsn;
+        const d = this.int(t, base, "duration_seconds", 900, 43200, "the range STS AssumeRoleWithWebIdentity accepts");
+        if (d !== undefined) s.duration_seconds = this.lifetime(base, d, defaults);
+        return s;
+      }
+    }
+  }
+
+  /** A lifetime not longer than the refresh margin would never be served from the cache. */
+  lifetime(base: string, d: number, defaults: Defaults): number {
+    if (d <= defaults.refreshMargin) {
+      this.fail(`${base}.duration_seconds`, `duration_seconds = ${d} is not longer than refresh_margin (${defaults.refreshMargin}s), so cached credentials would never be used`, `raise duration_seconds or lower refresh_margin in [defaults]`);
+    }
+    return d;
+  }
+
+  roleArn(t: Table, base: string): string {
+    const arn = this.str(t, base, "role_arn", true);
+    if (!ROLE_ARN_RE.test(arn)) {
+      const hint = /^arn:aws[^:]*:iam::(\d*):/.exec(arn)?.[1];
+      const fix = hint !== undefined && hint.length !== 12 ? `the account id must have 12 digits (it has ${hint.length})` : `write it as arn:aws:iam::123456789012:role/NAME`;
+      this.fail(`${base}.role_arn`, `role_arn "${arn}" is not an IAM role ARN`, fix);
+    }
+    return arn;
+  }
+
+  mfa(t: Table, base: string): string | undefined {
+    const m = this.str(t, base, "mfa_serial");
+    if (m === undefined) return undefined;
+    if (m.startsWith("arn:") ? !MFA_ARN_RE.test(m) : !MFA_SERIAL_RE.test(m)) {
+      this.fail(`${base}.mfa_serial`, `mfa_serial "${m}" is neither an MFA device ARN nor a hardware serial`, `write it as arn:aws:iam::123456789012:mfa/NAME`);
+    }
+    return m;
+  }
+
+  sessionName(t: Table, base: string): string | undefined {
+    const n = this.str(t, base, "role_session_name");
+    if (n !== undefined && !SESSION_NAME_RE.test(n)) {
+      this.fail(`${base}.role_session_name`, `role_session_name must be 2–64 characters from letters, digits and _+=,.@-`, `remove the other characters`);
+    }
+    return n;
+  }
+
+  links(cat: Catalog): void {
+    for (const s of cat.sessions.values()) {
+      if (s.type === "assume-role") {
+        if (!cat.sessions.has(s.source)) {
+          this.fail(`session.${s.name}.source`, `source "${s.source}" is not a session of this catalog`, fixFor(s.source, [...cat.sessions.keys()], `add [session.${s.source}] or point source at an existing session`));
+        }
+        const seen = [s.name];
+        let cur: Session | undefined = cat.sessions.get(s.source);
+        while (cur) {
+          if (seen.includes(cur.name)) {
+            const cycle = [...seen.slice(seen.indexOf(cur.name)), cur.name].join(" → ");
+            this.fail(`session.${s.name}.source`, `the chain of sources loops: ${cycle}`, `make one of these sessions start from an iam-user, sso or web-identity session`);
+          }
+          seen.push(cur.name);
+          cur = cur.type === "assume-role" ? cat.sessions.get(cur.source) : undefined;
+        }
+      }
+      if (s.type === "sso" && !cat.ssoSessions.has(s.sso_session)) {
+        this.fail(`session.${s.name}.sso_session`, `sso_session "${s.sso_session}" has no [sso-session.${s.sso_session}] table`, fixFor(s.sso_session, [...cat.ssoSessions.keys()], `add [sso-session.${s.sso_session}] with sso_start_url and sso_region`));
+      }
+    }
+  }
+}
+
+/** "15m", "1h30m", "90s", "2h" → seconds */
+export function parseDuration(s: string): number | undefined {
+  const m = /^\s*(?:(\d+)h)?\s*(?:(\d+)m)?\s*(?:(\d+)s)?\s*$/.exec(s);
+  if (!m || (!m[1] && !m[2] && !m[3])) return undefined;
+  return Number(m[1] ?? 0) * 3600 + Number(m[2] ?? 0) * 60 + Number(m[3] ?? 0);
+}
+
+function describe(v: unknown): string {
+  if (Array.isArray(v)) return "a list";
+  if (v instanceof Date) return "a date";
+  if (typeof v === "object" && v !== null) return "a table";
+  if (typeof v === "string") return "a string";
+  if (typeof v === "number" || typeof v === "bigint") return "a number";
+  return `a ${typeof v}`;
+}
+
+/** "did you mean" for near-misses, else the general fix. */
+function fixFor(got: string, options: string[], general: string): string {
+  let best: string | undefined;
+  let bestD = Infinity;
+  for (const o of options) {
+    const d = distance(got.toLowerCase(), o.toLowerCase());
+    if (d < bestD) {
+      bestD = d;
+      best = o;
+    }
+  }
+  return best !== undefined && bestD <= Math.max(2, Math.floor(got.length / 4)) ? `did you mean "${best}"?` : general;
+}
+
+function distance(a: string, b: string): number {
+  const prev = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let diag = prev[0]!;
+    prev[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const tmp = prev[j]!;
+      prev[j] = Math.min(prev[j]! + 1, prev[j - 1]! + 1, diag + (a[i - 1] === b[j - 1] ? 0 : 1));
+      diag = tmp;
+    }
+  }
+  return prev[b.length]!;
+}

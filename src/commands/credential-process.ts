@@ -1,0 +1,55 @@
+// The hot path. Statically imports only node:, smol-toml, catalog/*, the cache and the JSON writer;
+// the provider chain (and with it @aws-sdk/*, the keyring addon) loads only on a miss.
+import { writeSync } from "node:fs";
+import { catalogPath, cacheDir, stateDir } from "../catalog/locate.ts";
+import { loadCatalog, sessionNamed } from "../catalog/load.ts";
+import { hopIdentity } from "../credentials/identity.ts";
+import { UsageError } from "../errors.ts";
+import { credentialJson } from "../output/credential-json.ts";
+import { isFresh, readEntry } from "../store/cache.ts";
+
+export interface CredentialProcessArgs {
+  name: string;
+  config?: string;
+  noCache?: boolean;
+}
+
+/** `credential-process NAME [--config PATH] [--no-cache]`, parsed without cac to keep the hot path small. */
+export function parseArgs(argv: string[]): CredentialProcessArgs {
+  let name: string | undefined;
+  let config: string | undefined;
+  let noCache = false;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === "--config" || a === "-c") {
+      config = argv[++i];
+      if (!config) throw new UsageError("--config needs a path", "write --config PATH");
+    } else if (a.startsWith("--config=")) config = a.slice(9);
+    else if (a === "--no-cache") noCache = true;
+    else if (a === "--verbose") { /* accepted; errors are already one line */ }
+    else if (a.startsWith("-")) throw new UsageError(`unknown option ${a} for credential-process`, "usage: sesame credential-process NAME [--config PATH] [--no-cache]");
+    else if (name === undefined) name = a;
+    else throw new UsageError(`unexpected argument "${a}"`, "usage: sesame credential-process NAME");
+  }
+  if (!name) throw new UsageError("credential-process needs a session name", "usage: sesame credential-process NAME");
+  const out: CredentialProcessArgs = { name, noCache };
+  if (config !== undefined) out.config = config;
+  return out;
+}
+
+export async function credentialProcess(argv: string[], env: Record<string, string | undefined> = process.env): Promise<void> {
+  const args = parseArgs(argv);
+  const cat = loadCatalog(catalogPath(args.config, env));
+  const session = sessionNamed(cat, args.name);
+  const loc = { cacheDir: cacheDir(env), stateDir: stateDir(env) };
+  if (!args.noCache) {
+    const hit = await readEntry(loc, hopIdentity(cat, session, env));
+    if (isFresh(hit, Date.now(), cat.defaults.refreshMargin)) {
+      writeSync(1, credentialJson(hit));
+      return;
+    }
+  }
+  const { resolveSession } = await import("./resolve.ts");
+  const creds = await resolveSession(cat, session, env, args.noCache === true);
+  writeSync(1, credentialJson(creds));
+}

@@ -1,0 +1,82 @@
+// sesame list [--json]: what the catalog holds and what state each session is in.
+import { writeSync } from "node:fs";
+import { catalogPath, cacheDir, stateDir } from "../catalog/locate.ts";
+import { loadCatalog } from "../catalog/load.ts";
+import { accountOf, roleOf, type Catalog, type Session } from "../catalog/types.ts";
+import { chainOf, hopIdentity, stsRegion } from "../credentials/identity.ts";
+import { readEntry } from "../store/cache.ts";
+import { renderTable } from "../output/table.ts";
+
+export interface ListRow {
+  name: string;
+  type: Session["type"];
+  account: string | null;
+  role: string | null;
+  region: string;
+  source: string | null;
+  state: "cached" | "expired" | "ready" | "no-secret" | "not-cached" | "not-supported" | "unknown";
+  expiration: string | null;
+  detail: string;
+}
+
+export async function list(opts: { config?: string; json?: boolean }, env: Record<string, string | undefined> = process.env): Promise<void> {
+  const cat = loadCatalog(catalogPath(opts.config, env));
+  const rows: ListRow[] = [];
+  const secretState = secretChecker(env);
+  for (const s of cat.sessions.values()) rows.push(await rowFor(cat, s, env, secretState));
+  if (opts.json) {
+    writeSync(1, JSON.stringify(rows) + "\n");
+    return;
+  }
+  if (rows.length === 0) {
+    writeSync(1, `no sessions in ${cat.file}\n`);
+    return;
+  }
+  writeSync(1, renderTable(["NAME", "TYPE", "ACCOUNT", "ROLE", "REGION", "STATE"], rows.map((r) => [r.name, r.type, r.account ?? "-", r.role ?? "-", r.region, r.detail])));
+}
+
+async function rowFor(cat: Catalog, s: Session, env: Record<string, string | undefined>, hasSecret: (name: string) => Promise<boolean | undefined>): Promise<ListRow> {
+  const base = { name: s.name, type: s.type, account: accountOf(s) ?? null, role: roleOf(s) ?? null, region: stsRegion(s, cat), source: s.type === "assume-role" ? s.source : null };
+  if (s.type === "sso" || s.type === "web-identity") return { ...base, state: "not-supported", expiration: null, detail: "not supported yet" };
+  const hit = await readEntry({ cacheDir: cacheDir(env), stateDir: stateDir(env) }, hopIdentity(cat, s, env));
+  const now = Date.now();
+  if (hit?.expiration && hit.expiration.getTime() - now > cat.defaults.refreshMargin * 1000) {
+    return { ...base, state: "cached", expiration: hit.expiration.toISOString(), detail: `cached until ${clock(hit.expiration, now)}` };
+  }
+  const root = chainOf(cat, s).at(-1)!;
+  if (root.type === "iam-user") {
+    const has = await hasSecret(root.name);
+    if (has === false) return { ...base, state: "no-secret", expiration: null, detail: root === s ? "no secret" : `no secret (${root.name})` };
+    if (has === undefined) return { ...base, state: "unknown", expiration: null, detail: "keyring unavailable" };
+  }
+  if (hit?.expiration) return { ...base, state: "expired", expiration: hit.expiration.toISOString(), detail: hit.expiration.getTime() <= now ? "expired" : `renews now (until ${clock(hit.expiration, now)})` };
+  return { ...base, state: s.type === "iam-user" ? "ready" : "not-cached", expiration: null, detail: s.type === "iam-user" ? "secret stored" : "not cached" };
+}
+
+function secretChecker(env: Record<string, string | undefined>): (name: string) => Promise<boolean | undefined> {
+  const memo = new Map<string, Promise<boolean | undefined>>();
+  return (name) => {
+    let p = memo.get(name);
+    if (!p) {
+      p = (async () => {
+        try {
+          const { openSecretStore } = await import("../store/open-secret-store.ts");
+          const { getAccessKey } = await import("../store/iam-user-keys.ts");
+          return (await getAccessKey(openSecretStore(env), name)) !== undefined;
+        } catch {
+          return undefined; // a locked or missing keyring must not break list
+        }
+      })();
+      memo.set(name, p);
+    }
+    return p;
+  };
+}
+
+/** "14:05" today, "Nov 27 14:05" otherwise (local time). */
+export function clock(d: Date, nowMs: number): string {
+  const hm = `${String(d.getHours()).padStart(2, "0")}:${String(d.getMinutes()).padStart(2, "0")}`;
+  const now = new Date(nowMs);
+  if (d.toDateString() === now.toDateString()) return hm;
+  return `${d.toLocaleString("en-US", { month: "short" })} ${d.getDate()} ${hm}`;
+}

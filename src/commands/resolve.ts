@@ -1,0 +1,12 @@
+// Shared by every command that needs a session's credentials (credential-process on a miss, later exec, env, whoami).
+import type { Catalog, Session } from "../catalog/types.ts";
+import { providerFor } from "../credentials/chain.ts";
+import { realDeps } from "../credentials/deps.ts";
+import type { Credentials } from "../credentials/types.ts";
+
+export async function resolveSession(cat: Catalog, s: Session, env: Record<string, string | undefined>, noCache = false): Promise<Credentials> {
+  const d = realDeps(cat, env);
+  // --no-cache: a margin longer than any credential's life makes every hop a miss, while still locking and storing.
+  if (noCache) d.refreshMargin = 10 * 365 * 86400;
+  return providerFor(s, cat, d)();
+}

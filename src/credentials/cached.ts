@@ -1,0 +1,29 @@
+// The cache decorator around one hop: a hit within refresh_margin is served; otherwise take the hop's
+// lock, re-read (another process may have just fetched), and only then call upstream and store.
+import { join } from "node:path";
+import { entryName, isFresh, readEntry, writeEntry } from "../store/cache.ts";
+import { lockTimeoutMs, withLock } from "../store/lock.ts";
+import type { Credentials, Deps, Provider } from "./types.ts";
+
+export function cached(hop: string, identity: string, d: Deps, fetch: Provider): Provider {
+  return async (): Promise<Credentials> => {
+    const loc = { cacheDir: d.cacheDir, stateDir: d.stateDir };
+    const hit = await readEntry(loc, identity);
+    if (isFresh(hit, d.now(), d.refreshMargin)) {
+      d.trace?.({ hop, source: "cache" });
+      return hit;
+    }
+    const lockPath = join(d.cacheDir, `${await entryName(identity)}.lock`);
+    return withLock(lockPath, { timeoutMs: lockTimeoutMs(d.env), staleMs: 10 * 60_000, what: `fetching credentials for "${hop}"` }, async () => {
+      const again = await readEntry(loc, identity);
+      if (isFresh(again, d.now(), d.refreshMargin)) {
+        d.trace?.({ hop, source: "cache" });
+        return again;
+      }
+      const fresh = await fetch();
+      await writeEntry(loc, identity, fresh);
+      d.trace?.({ hop, source: "upstream" });
+      return fresh;
+    });
+  };
+}

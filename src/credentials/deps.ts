@@ -1,0 +1,33 @@
+// The real effects, each built lazily on first use: a command that never needs the keyring or STS
+// never loads them.
+import type { Catalog } from "../catalog/types.ts";
+import { cacheDir, stateDir } from "../catalog/locate.ts";
+import { NeedsInput } from "../errors.ts";
+import type { SecretStore } from "../store/secret-store.ts";
+import type { StsAdapter } from "../aws/sts-types.ts";
+import type { Deps } from "./types.ts";
+
+export function realDeps(cat: Catalog, env: Record<string, string | undefined> = process.env): Deps {
+  let secrets: Promise<SecretStore> | undefined;
+  let sts: Promise<StsAdapter> | undefined;
+  return {
+    now: () => Date.now(),
+    refreshMargin: cat.defaults.refreshMargin,
+    env,
+    cacheDir: cacheDir(env),
+    stateDir: stateDir(env),
+    secrets: () => (secrets ??= import("../store/open-secret-store.ts").then((m) => m.openSecretStore(env))),
+    sts: () => (sts ??= import("../aws/sts.ts").then((m) => m.stsAdapter(env))),
+    mfaCode: async (serial, session) => {
+      const tty = await import("../tty.ts");
+      if (!tty.hasTty()) {
+        throw new NeedsInput("mfa.no-terminal", `session "${session}" needs an MFA code and there is no terminal to ask on`, `run: sesame credential-process ${session} in a terminal once; the session is then cached`);
+      }
+      for (let attempt = 0; attempt < 3; attempt++) {
+        const code = (await tty.promptLine(`sesame: MFA code for ${serial} (session ${session}): `, { echo: true })).trim();
+        if (/^\d{6}$/.test(code)) return code;
+      }
+      throw new NeedsInput("mfa.bad-code", `no valid MFA code was entered for "${session}"`, "enter the 6 digits your MFA device shows");
+    },
+  };
+}

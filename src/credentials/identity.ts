@@ -1,0 +1,53 @@
+// The identity of a hop: everything that changes the credentials it yields, including its whole source
+// chain and the endpoint it talks to. It names the cache entry and is its AES-GCM associated data, so
+// editing the catalog (role ARN, external id, duration, source …) never serves stale credentials.
+// Pure and cheap: the warm path computes it without loading any AWS code.
+import type { Catalog, Session } from "../catalog/types.ts";
+import { endpointOverride } from "../aws/endpoints.ts";
+import { defaultRoleSessionName } from "./session-name.ts";
+
+export function stsRegion(s: Session, cat: Catalog): string {
+  return s.region ?? cat.defaults.region ?? "us-east-1";
+}
+
+export function hopIdentity(cat: Catalog, s: Session, env: Record<string, string | undefined> = process.env): string {
+  const parts = hopParts(cat, s, env, new Set());
+  return JSON.stringify(parts);
+}
+
+function hopParts(cat: Catalog, s: Session, env: Record<string, string | undefined>, seen: Set<string>): unknown[] {
+  if (seen.has(s.name)) throw new Error(`loop at ${s.name}`); // validate.ts refuses loops first
+  seen.add(s.name);
+  switch (s.type) {
+    case "iam-user":
+      // The keyring backend and service are part of it: another store may hold other keys.
+      return ["iam-user/1", s.name, s.mfa_serial ?? null, s.duration_seconds ?? null, stsRegion(s, cat), endpointOverride("STS", env) ?? null,
+        env.SESAME_KEYRING ?? "os", env.SESAME_KEYRING_SERVICE ?? "sesame", env.SESAME_FILE_KEYRING ?? null];
+    case "assume-role": {
+      const src = cat.sessions.get(s.source);
+      if (!src) throw new Error(`missing source ${s.source}`);
+      return ["assume-role/1", s.name, s.role_arn, s.external_id ?? null, s.role_session_name ?? defaultRoleSessionName(env), s.duration_seconds ?? null,
+        s.mfa_serial ?? null, stsRegion(s, cat), endpointOverride("STS", env) ?? null, hopParts(cat, src, env, seen)];
+    }
+    case "sso": {
+      const sso = cat.ssoSessions.get(s.sso_session);
+      return ["sso/1", s.name, s.sso_account_id, s.sso_role_name, sso?.sso_start_url ?? null, sso?.sso_region ?? null, endpointOverride("SSO", env) ?? null];
+    }
+    case "web-identity":
+      return ["web-identity/1", s.name, s.role_arn, s.web_identity_token_file ?? null, s.web_identity_token_command ?? null, s.role_session_name ?? defaultRoleSessionName(env),
+        s.duration_seconds ?? null, stsRegion(s, cat), endpointOverride("STS", env) ?? null];
+  }
+}
+
+/** The sessions a chain passes through, from the session itself down to its root. */
+export function chainOf(cat: Catalog, s: Session): Session[] {
+  const out: Session[] = [s];
+  let cur = s;
+  while (cur.type === "assume-role") {
+    const next = cat.sessions.get(cur.source);
+    if (!next || out.includes(next)) break;
+    out.push(next);
+    cur = next;
+  }
+  return out;
+}

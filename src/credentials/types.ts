@@ -1,0 +1,27 @@
+// What a hop hands the next one, and the effects every provider receives through one Deps object.
+import type { SecretStore } from "../store/secret-store.ts";
+import type { StsAdapter } from "../aws/sts-types.ts";
+
+export interface Credentials {
+  accessKeyId: string;
+  secretAccessKey: string;
+  sessionToken?: string;
+  /** absent only for long-lived keys, which never leave sesame */
+  expiration?: Date;
+}
+
+export type Provider = () => Promise<Credentials>;
+
+export interface Deps {
+  now(): number;
+  /** seconds before expiry at which cached credentials are renewed */
+  refreshMargin: number;
+  secrets(): Promise<SecretStore>;
+  sts(): Promise<StsAdapter>;
+  mfaCode(serial: string, session: string): Promise<string>;
+  env: Record<string, string | undefined>;
+  cacheDir: string;
+  stateDir: string;
+  /** observes each hop as it resolves (list --verbose, tests of the chain shape) */
+  trace?: (event: { hop: string; source: "cache" | "upstream" }) => void;
+}

@@ -1,0 +1,33 @@
+// Entry point and the one error boundary. `credential-process` (every SDK process calls it) goes
+// straight to its small module; everything else loads the full CLI (cac) on demand.
+import { writeSync } from "node:fs";
+import { EXIT, SesameError } from "./errors.ts";
+
+export async function main(argv: string[]): Promise<number> {
+  const verbose = argv.includes("--verbose");
+  try {
+    if (argv[0] === "credential-process") {
+      const { credentialProcess } = await import("./commands/credential-process.ts");
+      await credentialProcess(argv.slice(1));
+      return EXIT.ok;
+    }
+    const { runCli } = await import("./cli.ts");
+    return await runCli(argv);
+  } catch (e) {
+    return report(e, verbose);
+  }
+}
+
+export function report(e: unknown, verbose: boolean): number {
+  if (e instanceof SesameError) {
+    writeSync(2, e.toLine().replace(/\s+/g, " ") + "\n");
+    if (verbose && e.cause) writeSync(2, `sesame: cause: ${String((e.cause as Error)?.stack ?? e.cause)}\n`);
+    return e.exit;
+  }
+  const msg = ((e as Error)?.message ?? String(e)).split("\n")[0];
+  writeSync(2, `sesame: internal error: ${msg} (rerun with --verbose for details)\n`);
+  if (verbose) writeSync(2, `${(e as Error)?.stack ?? ""}\n`);
+  return EXIT.internal;
+}
+
+process.exitCode = await main(process.argv.slice(2));

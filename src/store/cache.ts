@@ -1,0 +1,109 @@
+// Encrypted credential cache: one file per hop, named sha256(hop identity), holding
+// magic | 12-byte IV | AES-256-GCM(ciphertext + tag) with the hop identity as associated data, so an
+// entry moved to another name, edited, truncated or made with another key is a miss — never served.
+// WebCrypto, not node:crypto: it is the cheaper import on the warm path (shared/PERF-NOTES.md).
+import { readFileSync, unlinkSync, readdirSync } from "node:fs";
+import { join } from "node:path";
+import type { Credentials } from "../credentials/types.ts";
+import { ensureCacheKey, readCacheKey } from "./cache-key.ts";
+import { writeFileAtomic } from "./files.ts";
+
+const MAGIC = new Uint8Array([0x53, 0x53, 0x4d, 0x01]); // "SSM" v1
+const enc = new TextEncoder();
+
+export async function entryName(identity: string): Promise<string> {
+  const d = await crypto.subtle.digest("SHA-256", enc.encode(identity));
+  return Buffer.from(d).toString("hex");
+}
+
+async function aesKey(raw: Uint8Array<ArrayBuffer>): Promise<CryptoKey> {
+  return crypto.subtle.importKey("raw", raw, { name: "AES-GCM" }, false, ["encrypt", "decrypt"]);
+}
+
+export interface CacheLocation {
+  cacheDir: string;
+  stateDir: string;
+}
+
+/** The entry, or undefined on any kind of miss (absent, damaged, other key). */
+export async function readEntry(loc: CacheLocation, identity: string): Promise<Credentials | undefined> {
+  const raw = readCacheKey(loc.stateDir);
+  if (!raw) return undefined;
+  let blob: Uint8Array<ArrayBuffer>;
+  try {
+    blob = new Uint8Array(readFileSync(join(loc.cacheDir, (await entryName(identity)) + ".cred")));
+  } catch {
+    return undefined;
+  }
+  return decodeEntry(raw, identity, blob);
+}
+
+export async function decodeEntry(raw: Uint8Array<ArrayBuffer>, identity: string, blob: Uint8Array<ArrayBuffer>): Promise<Credentials | undefined> {
+  if (blob.length < MAGIC.length + 12 + 16 || !MAGIC.every((b, i) => blob[i] === b)) return undefined;
+  try {
+    const plain = await crypto.subtle.decrypt(
+      { name: "AES-GCM", iv: blob.subarray(4, 16), additionalData: enc.encode(identity) },
+      await aesKey(raw),
+      blob.subarray(16),
+    );
+    const o = JSON.parse(new TextDecoder().decode(plain)) as Record<string, unknown>;
+    if (typeof o.k !== "string" || typeof o.s !== "string" || typeof o.e !== "string") return undefined;
+    const exp = new Date(o.e);
+    if (Number.isNaN(exp.getTime())) return undefined;
+    const c: Credentials = { accessKeyId: o.k, secretAccessKey: o.s, expiration: exp };
+    if (typeof o.t === "string") c.sessionToken = o.t;
+    return c;
+  } catch {
+    return undefined;
+  }
+}
+
+export async function encodeEntry(raw: Uint8Array<ArrayBuffer>, identity: string, c: Credentials): Promise<Uint8Array> {
+  const iv = crypto.getRandomValues(new Uint8Array(12));
+  const plain = enc.encode(JSON.stringify({ k: c.accessKeyId, s: c.secretAccessKey, t: c.sessionToken, e: c.expiration?.toISOString() }));
+  const ct = new Uint8Array(await crypto.subtle.encrypt({ name: "AES-GCM", iv, additionalData: enc.encode(identity) }, await aesKey(raw), plain));
+  const out = new Uint8Array(MAGIC.length + iv.length + ct.length);
+  out.set(MAGIC, 0);
+  out.set(iv, MAGIC.length);
+  out.set(ct, MAGIC.length + iv.length);
+  return out;
+}
+
+export async function writeEntry(loc: CacheLocation, identity: string, c: Credentials): Promise<void> {
+  if (!c.expiration) return; // long-lived keys are never cached
+  const raw = ensureCacheKey(loc.stateDir);
+  writeFileAtomic(join(loc.cacheDir, (await entryName(identity)) + ".cred"), await encodeEntry(raw, identity, c));
+}
+
+export async function deleteEntry(loc: CacheLocation, identity: string): Promise<boolean> {
+  try {
+    unlinkSync(join(loc.cacheDir, (await entryName(identity)) + ".cred"));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Removes every entry (sesame cache clear). */
+export function clearEntries(loc: CacheLocation): number {
+  let n = 0;
+  let names: string[] = [];
+  try {
+    names = readdirSync(loc.cacheDir);
+  } catch {
+    return 0;
+  }
+  for (const f of names) {
+    if (f.endsWith(".cred")) {
+      try {
+        unlinkSync(join(loc.cacheDir, f));
+        n++;
+      } catch { /* raced with another process */ }
+    }
+  }
+  return n;
+}
+
+export function isFresh(c: Credentials | undefined, nowMs: number, marginSeconds: number): c is Credentials {
+  return !!c?.expiration && c.expiration.getTime() - nowMs > marginSeconds * 1000;
+}
