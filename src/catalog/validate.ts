@@ -44,6 +44,10 @@ class Validator {
     const parts = path.split(".");
     const exact = at === "value" ? this.p.values.get(path) ?? this.p.keys.get(path) : this.p.keys.get(path);
     if (exact) return exact;
+    // A table only written as [a.b] has no line of its own: use its first sub-table.
+    let first: Pos | undefined;
+    for (const [k, v] of this.p.keys) if (k.startsWith(path + ".") && (!first || v.line < first.line)) first = v;
+    if (first) return first;
     for (let n = parts.length - 1; n > 0; n--) {
       const hit = this.p.keys.get(parts.slice(0, n).join("."));
       if (hit) return hit;

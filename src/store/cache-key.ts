@@ -3,7 +3,6 @@
 // keyring: see docs/cache.md (the keyring costs ~4x the whole warm call).
 import { linkSync, readFileSync, unlinkSync } from "node:fs";
 import { join } from "node:path";
-import { randomBytes } from "node:crypto";
 import { writeFileAtomic } from "./files.ts";
 
 const KEY_FILE = "cache.key";
@@ -23,7 +22,7 @@ export function ensureCacheKey(stateDir: string): Uint8Array<ArrayBuffer> {
   if (existing) return existing;
   const path = join(stateDir, KEY_FILE);
   const tmp = `${path}.${process.pid}.new`;
-  writeFileAtomic(tmp, randomBytes(32).toString("base64") + "\n");
+  writeFileAtomic(tmp, Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString("base64") + "\n");
   try {
     linkSync(tmp, path); // fails if another process won the race: then use its key
   } catch {

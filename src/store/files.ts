@@ -2,7 +2,6 @@
 // name, fsynced, then renamed over the target, so a reader never sees a partial file.
 import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, unlinkSync, writeSync, chmodSync, statSync } from "node:fs";
 import { dirname, join, basename } from "node:path";
-import { randomBytes } from "node:crypto";
 
 export function ensurePrivateDir(dir: string): void {
   mkdirSync(dir, { recursive: true, mode: 0o700 });
@@ -18,7 +17,7 @@ export function ensurePrivateDir(dir: string): void {
 export function writeFileAtomic(path: string, data: string | Uint8Array): void {
   const dir = dirname(path);
   ensurePrivateDir(dir);
-  const tmp = join(dir, `.${basename(path)}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`);
+  const tmp = join(dir, `.${basename(path)}.${process.pid}.${Buffer.from(crypto.getRandomValues(new Uint8Array(4))).toString("hex")}.tmp`);
   const fd = openSync(tmp, "wx", 0o600);
   try {
     const buf = typeof data === "string" ? new TextEncoder().encode(data) : data;

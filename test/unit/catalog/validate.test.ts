@@ -1,0 +1,130 @@
+import { describe, expect, test } from "bun:test";
+import { parseToml } from "../../../src/catalog/parse.ts";
+import { parseDuration, validateCatalog } from "../../../src/catalog/validate.ts";
+import { CatalogError, EXIT } from "../../../src/errors.ts";
+
+const load = (toml: string) => validateCatalog(parseToml("/cat.toml", toml));
+
+function refusal(toml: string): CatalogError {
+  try {
+    load(toml);
+  } catch (e) {
+    if (e instanceof CatalogError) return e;
+    throw e;
+  }
+  throw new Error("catalog was accepted");
+}
+
+const GOOD = `
+[defaults]
+region = "eu-west-1"
+refresh_margin = "10m"
+
+[session.alice]
+type = "iam-user"
+mfa_serial = "arn:aws:iam::111111111111:mfa/alice"
+
+[session.dev]
+type = "assume-role"
+source = "alice"
+role_arn = "arn:aws:iam::222222222222:role/Dev"
+external_id = "ext-123"
+
+[session.prod]
+type = "assume-role"
+source = "dev"
+role_arn = "arn:aws:iam::333333333333:role/Deploy"
+region = "us-east-2"
+duration_seconds = 3600
+`;
+
+describe("a valid catalog", () => {
+  test("becomes typed sessions with defaults applied", () => {
+    const cat = load(GOOD);
+    expect(cat.defaults).toEqual({ region: "eu-west-1", refreshMargin: 600 });
+    expect([...cat.sessions.keys()]).toEqual(["alice", "dev", "prod"]);
+    const prod = cat.sessions.get("prod")!;
+    expect(prod.type).toBe("assume-role");
+    if (prod.type === "assume-role") {
+      expect(prod.source).toBe("dev");
+      expect(prod.duration_seconds).toBe(3600);
+      expect(prod.region).toBe("us-east-2");
+    }
+  });
+
+  test("the default refresh margin is 15 minutes", () => {
+    expect(load(`[session.a]\ntype = "iam-user"\n`).defaults.refreshMargin).toBe(900);
+  });
+
+  test("sso and web-identity sessions are recognised", () => {
+    const cat = load(`
+[sso-session.corp]
+sso_start_url = "https://corp.awsapps.com/start"
+sso_region = "eu-west-1"
+
+[session.admin]
+type = "sso"
+sso_session = "corp"
+sso_account_id = "111111111111"
+sso_role_name = "AdministratorAccess"
+
+[session.ci]
+type = "web-identity"
+role_arn = "arn:aws:iam::333333333333:role/CI"
+web_identity_token_file = "/var/run/secrets/token"
+`);
+    expect(cat.sessions.get("admin")?.type).toBe("sso");
+    expect(cat.ssoSessions.get("corp")?.sso_registration_scopes).toEqual(["sso:account:access"]);
+    expect(cat.sessions.get("ci")?.type).toBe("web-identity");
+  });
+});
+
+describe("refusals name file:line:col and what to change", () => {
+  test.each([
+    ["unknown key with a suggestion", `[session.a]\ntype = "iam-user"\nmfa_serail = "x"\n`, 3, 1, /unknown key "mfa_serail".*did you mean "mfa_serial"/],
+    ["unknown type", `[session.a]\ntype = "iam-usr"\n`, 2, 8, /unknown session type "iam-usr".*did you mean "iam-user"/],
+    ["missing type", `[session.a]\nregion = "eu-west-1"\n`, 1, 1, /has no type/],
+    ["wrong value type", `[session.a]\ntype = "iam-user"\nduration_seconds = "3600"\n`, 3, 20, /duration_seconds must be a whole number of seconds, not a string/],
+    ["source that does not exist", `[session.a]\ntype = "assume-role"\nsource = "bob"\nrole_arn = "arn:aws:iam::111111111111:role/R"\n`, 3, 10, /source "bob" is not a session/],
+    ["malformed role ARN", `[session.u]\ntype = "iam-user"\n[session.a]\ntype = "assume-role"\nsource = "u"\nrole_arn = "arn:aws:iam::1111:role/R"\n`, 6, 12, /not an IAM role ARN.*12 digits \(it has 4\)/],
+    ["malformed account id", `[sso-session.c]\nsso_start_url = "https://x.awsapps.com/start"\nsso_region = "eu-west-1"\n[session.a]\ntype = "sso"\nsso_session = "c"\nsso_account_id = "12345"\nsso_role_name = "R"\n`, 7, 18, /not a 12-digit AWS account id/],
+    ["GetSessionToken duration out of range", `[session.a]\ntype = "iam-user"\nduration_seconds = 600\n`, 3, 20, /outside the range STS GetSessionToken accepts.*\(900–129600\)/],
+    ["chained role above the 1 hour cap", `[session.u]\ntype = "iam-user"\n[session.a]\ntype = "assume-role"\nsource = "u"\nrole_arn = "arn:aws:iam::111111111111:role/R"\nduration_seconds = 7200\n`, 7, 20, /1 hour cap STS puts on chained roles/],
+    ["unknown table", `[sessions.a]\ntype = "iam-user"\n`, 1, 1, /unknown table \[sessions\].*did you mean "session"/],
+    ["bad region", `[session.a]\ntype = "iam-user"\nregion = "Europe"\n`, 3, 10, /not an AWS region name/],
+    ["lifetime not longer than the margin", `[defaults]\nrefresh_margin = "20m"\n[session.a]\ntype = "iam-user"\nduration_seconds = 1000\n`, 5, 20, /not longer than refresh_margin/],
+    ["invalid TOML", `[session.a]\ntype = "iam-user\n`, 2, 17, /not valid TOML/],
+    ["bad session name characters", `[session."my role"]\ntype = "iam-user"\n`, 1, 1, /name "my role" cannot be used/],
+  ])("%s", (_label, toml, line, col, message) => {
+    const e = refusal(toml);
+    expect(e.exit).toBe(EXIT.catalog);
+    expect(e.pos).toEqual({ line, col });
+    expect(e.toLine()).toMatch(message);
+    expect(e.toLine()).toStartWith(`sesame: /cat.toml:${line}:${col}: `);
+    expect(e.toLine()).not.toContain("\n");
+  });
+
+  test("a loop names the whole cycle", () => {
+    const e = refusal(`
+[session.a]
+type = "assume-role"
+source = "b"
+role_arn = "arn:aws:iam::111111111111:role/A"
+
+[session.b]
+type = "assume-role"
+source = "a"
+role_arn = "arn:aws:iam::111111111111:role/B"
+`);
+    expect(e.message).toContain("the chain of sources loops: a → b → a");
+    expect(e.pos).toEqual({ line: 4, col: 10 });
+  });
+});
+
+test("parseDuration", () => {
+  expect(parseDuration("15m")).toBe(900);
+  expect(parseDuration("1h30m")).toBe(5400);
+  expect(parseDuration("90s")).toBe(90);
+  expect(parseDuration("fifteen")).toBeUndefined();
+  expect(parseDuration("")).toBeUndefined();
+});

@@ -1,0 +1,58 @@
+import { expect, test } from "bun:test";
+import { parseToml } from "../../../src/catalog/parse.ts";
+import { validateCatalog } from "../../../src/catalog/validate.ts";
+import { chainOf, hopIdentity } from "../../../src/credentials/identity.ts";
+import { cleanSessionName } from "../../../src/credentials/session-name.ts";
+
+const base = `
+[session.alice]
+type = "iam-user"
+[session.dev]
+type = "assume-role"
+source = "alice"
+role_arn = "arn:aws:iam::222222222222:role/Dev"
+[session.prod]
+type = "assume-role"
+source = "dev"
+role_arn = "arn:aws:iam::333333333333:role/Prod"
+`;
+const cat = (t: string) => validateCatalog(parseToml("/c.toml", t));
+const env = { USER: "alice" };
+
+test("the chain runs from the session to its root", () => {
+  const c = cat(base);
+  expect(chainOf(c, c.sessions.get("prod")!).map((s) => s.name)).toEqual(["prod", "dev", "alice"]);
+});
+
+test("any edit along the chain changes the identity of every hop above it", () => {
+  const a = cat(base);
+  const edits = [
+    base.replace("role/Dev", "role/Dev2"),
+    base.replace('[session.alice]\ntype = "iam-user"', '[session.alice]\ntype = "iam-user"\nmfa_serial = "arn:aws:iam::111111111111:mfa/alice"'),
+    base + 'external_id = "abc"\n',
+    base + "duration_seconds = 1800\n",
+    base + 'region = "eu-west-2"\n',
+  ];
+  for (const t of edits) {
+    const b = cat(t);
+    expect(hopIdentity(b, b.sessions.get("prod")!, env)).not.toBe(hopIdentity(a, a.sessions.get("prod")!, env));
+  }
+  // an edit above a hop does not touch the hops below it
+  const b = cat(base + 'external_id = "abc"\n');
+  expect(hopIdentity(b, b.sessions.get("dev")!, env)).toBe(hopIdentity(a, a.sessions.get("dev")!, env));
+});
+
+test("the endpoint and keyring are part of the identity", () => {
+  const a = cat(base);
+  const s = a.sessions.get("alice")!;
+  expect(hopIdentity(a, s, { ...env, AWS_ENDPOINT_URL_STS: "http://127.0.0.1:1" })).not.toBe(hopIdentity(a, s, env));
+  expect(hopIdentity(a, s, { ...env, SESAME_KEYRING: "file" })).not.toBe(hopIdentity(a, s, env));
+});
+
+test("role session names are cleaned to STS's character set and never empty", () => {
+  expect(cleanSessionName("alice")).toBe("sesame-alice");
+  expect(cleanSessionName("DOMAIN\\Jörg Müller")).toBe("sesame-DOMAIN-J-rg-M-ller");
+  expect(cleanSessionName("")).toBe("sesame");
+  expect(cleanSessionName("x".repeat(100))).toHaveLength(64);
+  expect(cleanSessionName("a b/c")).toMatch(/^[\w+=,.@-]{2,64}$/);
+});

@@ -1,0 +1,51 @@
+import { expect, test } from "bun:test";
+import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir, hostname } from "node:os";
+import { join } from "node:path";
+import { acquire, withLock } from "../../../src/store/lock.ts";
+import { BusyError, EXIT } from "../../../src/errors.ts";
+
+const dir = () => mkdtempSync(join(tmpdir(), "sesame-lock-"));
+const opts = { timeoutMs: 2000, staleMs: 60_000, what: "testing" };
+
+test("one holder at a time; the next gets it after release", async () => {
+  const p = join(dir(), "x.lock");
+  const order: string[] = [];
+  const a = withLock(p, opts, async () => {
+    order.push("a-in");
+    await new Promise((r) => setTimeout(r, 50));
+    order.push("a-out");
+  });
+  await new Promise((r) => setTimeout(r, 5));
+  const b = withLock(p, opts, async () => {
+    order.push("b-in");
+  });
+  await Promise.all([a, b]);
+  expect(order).toEqual(["a-in", "a-out", "b-in"]);
+  expect(existsSync(p)).toBe(false);
+});
+
+test("a lock whose holder died is taken over", async () => {
+  const p = join(dir(), "x.lock");
+  // PID 2^22+1 is above Linux's pid_max default range for most hosts; use a surely-dead PID.
+  writeFileSync(p, `4194303 ${Date.now()} ${hostname()}`);
+  const release = await acquire(p, opts);
+  release();
+  expect(existsSync(p)).toBe(false);
+});
+
+test("a lock older than staleMs is taken over even if its PID lives", async () => {
+  const p = join(dir(), "x.lock");
+  writeFileSync(p, `${process.pid} ${Date.now() - 120_000} ${hostname()}`);
+  const release = await acquire(p, opts);
+  release();
+});
+
+test("a waiter gives up at its deadline with a clear error", async () => {
+  const p = join(dir(), "x.lock");
+  writeFileSync(p, `${process.pid} ${Date.now()} ${hostname()}`); // alive and young: us
+  const err = await acquire(p, { ...opts, timeoutMs: 100 }).then(() => undefined, (e) => e);
+  expect(err).toBeInstanceOf(BusyError);
+  expect((err as BusyError).exit).toBe(EXIT.busy);
+  expect((err as BusyError).message).toContain(`held by process ${process.pid}`);
+});
