@@ -1,0 +1,65 @@
+// Picks the secret backend from the environment:
+//   SESAME_KEYRING unset or "os"  -> the OS keyring, service $SESAME_KEYRING_SERVICE or "sesame"
+//   SESAME_KEYRING=file           -> the encrypted file keyring at $SESAME_FILE_KEYRING or
+//                                    ${XDG_DATA_HOME:-~/.local/share}/sesame/keyring.enc
+import { existsSync } from "node:fs";
+import { homedir } from "node:os";
+import { isAbsolute, join } from "node:path";
+import process from "node:process";
+import { KeyringError, NeedsInput, UsageError } from "../errors.ts";
+import { hasTty, promptLine } from "../tty.ts";
+import { fileKeyring } from "./file-keyring.ts";
+import { osKeyring } from "./os-keyring.ts";
+import type { SecretStore } from "./secret-store.ts";
+
+type Env = Record<string, string | undefined>;
+
+export const DEFAULT_KEYRING_SERVICE = "sesame";
+
+export function fileKeyringPath(env: Env = process.env): string {
+  if (env.SESAME_FILE_KEYRING) return env.SESAME_FILE_KEYRING;
+  const xdg = env.XDG_DATA_HOME;
+  const dataHome = xdg && isAbsolute(xdg) ? xdg : join(env.HOME || homedir(), ".local", "share");
+  return join(dataHome, "sesame", "keyring.enc");
+}
+
+function passphraseFor(path: string, env: Env): () => Promise<string> {
+  return async () => {
+    const fromEnv = env.SESAME_FILE_PASSPHRASE;
+    if (fromEnv) return fromEnv;
+    if (!hasTty()) {
+      throw new NeedsInput(
+        "keyring.passphrase",
+        "the file keyring needs a passphrase",
+        "set SESAME_FILE_PASSPHRASE or run from a terminal",
+      );
+    }
+    const creating = !existsSync(path);
+    const first = await promptLine(
+      creating ? `sesame: new passphrase for the file keyring ${path}: ` : `sesame: passphrase for the file keyring ${path}: `,
+      { echo: false },
+    );
+    if (creating) {
+      const again = await promptLine("sesame: the same passphrase again: ", { echo: false });
+      if (again !== first) throw new KeyringError("the two passphrases differ", "run the command again");
+    }
+    return first;
+  };
+}
+
+export function openSecretStore(env: Env = process.env): SecretStore {
+  const kind = env.SESAME_KEYRING || "os";
+  switch (kind) {
+    case "os":
+      return osKeyring(env.SESAME_KEYRING_SERVICE || DEFAULT_KEYRING_SERVICE);
+    case "file": {
+      const path = fileKeyringPath(env);
+      return fileKeyring(path, passphraseFor(path, env));
+    }
+    default:
+      throw new UsageError(
+        `SESAME_KEYRING=${kind} is not a keyring sesame knows`,
+        'set SESAME_KEYRING to "os" (the default) or "file"',
+      );
+  }
+}

@@ -1,0 +1,117 @@
+// Against the real OS keyring. On Linux run under scripts/with-keyring.sh, which provides a
+// private D-Bus session with an unlocked gnome-keyring (npm test does this).
+import { afterAll, describe, expect, test } from "bun:test";
+import { KeyringError } from "../../src/errors.ts";
+import { openSecretStore } from "../../src/store/open-secret-store.ts";
+import { osKeyring } from "../../src/store/os-keyring.ts";
+
+const service = process.env.SESAME_KEYRING_SERVICE ?? "";
+const onLinux = process.platform === "linux";
+const noBus = onLinux && !process.env.DBUS_SESSION_BUS_ADDRESS;
+
+describe("OS keyring", () => {
+  test("the tests use the per-run service name from test/preload.ts", () => {
+    expect(service).toMatch(/^sesame-test-\d+-[a-z0-9]+$/);
+  });
+
+  if (noBus && !process.env.CI) {
+    // A developer running `bun test` outside scripts/with-keyring.sh: say why nothing ran.
+    test.skip("needs a Secret Service: run under scripts/with-keyring.sh (npm test does)", () => {});
+    return;
+  }
+
+  test("a Secret Service is reachable (DBUS_SESSION_BUS_ADDRESS is set)", () => {
+    // Fails, not skips, on CI: a missing bus would otherwise hide every keyring test.
+    if (onLinux) expect(process.env.DBUS_SESSION_BUS_ADDRESS ?? "").not.toBe("");
+  });
+
+  const store = osKeyring(service);
+  const accounts = ["iam/alice", "sso/corp", "long"];
+
+  afterAll(async () => {
+    for (const a of accounts) {
+      try {
+        await store.delete(a);
+      } catch {
+        /* the failing test says why */
+      }
+    }
+  });
+
+  test("set, get and delete round-trip", async () => {
+    expect(store.kind).toBe("os");
+    await store.set("iam/alice", '{"AccessKeyId":"AKIAEXAMPLE","SecretAccessKey":"wJalr/é✓"}');
+    await store.set("sso/corp", "refresh-token");
+    expect(await store.get("iam/alice")).toBe('{"AccessKeyId":"AKIAEXAMPLE","SecretAccessKey":"wJalr/é✓"}');
+    expect(await store.get("sso/corp")).toBe("refresh-token");
+
+    await store.set("iam/alice", "rotated");
+    expect(await store.get("iam/alice")).toBe("rotated");
+
+    expect(await store.delete("iam/alice")).toBe(true);
+    expect(await store.get("iam/alice")).toBeUndefined();
+    expect(await store.get("sso/corp")).toBe("refresh-token");
+    expect(await store.delete("sso/corp")).toBe(true);
+  });
+
+  test("get of a missing account returns undefined", async () => {
+    expect(await store.get("never-stored")).toBeUndefined();
+  });
+
+  test("delete of a missing account returns false", async () => {
+    expect(await store.delete("never-stored")).toBe(false);
+  });
+
+  test("services are separate namespaces", async () => {
+    await store.set("sso/corp", "mine");
+    expect(await osKeyring(`${service}-other`).get("sso/corp")).toBeUndefined();
+    expect(await store.delete("sso/corp")).toBe(true);
+  });
+
+  test("values longer than the Windows limit are stored elsewhere, refused on Windows", async () => {
+    const long = "x".repeat(4000);
+    if (process.platform === "win32") {
+      const e = await store.set("long", long).then(
+        () => undefined,
+        (err: unknown) => err,
+      );
+      expect(e).toBeInstanceOf(KeyringError);
+    } else {
+      await store.set("long", long);
+      expect(await store.get("long")).toBe(long);
+      expect(await store.delete("long")).toBe(true);
+    }
+  });
+
+  test("openSecretStore picks the OS keyring with the service from SESAME_KEYRING_SERVICE", async () => {
+    const opened = openSecretStore({ ...process.env, SESAME_KEYRING: "os" });
+    expect(opened.kind).toBe("os");
+    await opened.set("sso/corp", "via-open");
+    expect(await store.get("sso/corp")).toBe("via-open");
+    expect(await store.delete("sso/corp")).toBe(true);
+  });
+});
+
+describe("OS keyring without a session bus", () => {
+  test.if(onLinux)("reports a KeyringError with a fix, not a crash", async () => {
+    // A child process without DBUS_SESSION_BUS_ADDRESS: the addon cannot reach a Secret Service.
+    const { spawnSync } = await import("node:child_process");
+    const { resolve } = await import("node:path");
+    const module = resolve(import.meta.dir, "../../src/store/os-keyring.ts");
+    const script = `
+      const { osKeyring } = await import(${JSON.stringify(module)});
+      try { await osKeyring(process.env.SESAME_KEYRING_SERVICE).get("x"); console.log("no error"); }
+      catch (e) { console.log(JSON.stringify({ name: e.constructor.name, exit: e.exit, line: e.toLine() })); }
+    `;
+    const env: Record<string, string | undefined> = { ...process.env };
+    delete env.DBUS_SESSION_BUS_ADDRESS;
+    delete env.XDG_RUNTIME_DIR; // libdbus would otherwise find the user's bus at $XDG_RUNTIME_DIR/bus
+    const run = spawnSync(process.execPath, ["-e", script], { env, encoding: "utf8" });
+    const out = JSON.parse(run.stdout.trim()) as { name: string; exit: number; line: string };
+    expect(out.name).toBe("KeyringError");
+    expect(out.exit).toBe(6);
+    expect(out.line).toContain("DBUS_SESSION_BUS_ADDRESS is not set");
+    expect(out.line).toContain("start a Secret Service (gnome-keyring) or set SESAME_KEYRING=file");
+    expect(out.line).not.toContain("\n");
+  });
+});
