@@ -58,7 +58,7 @@ export async function decodeEntry(raw: Uint8Array<ArrayBuffer>, identity: string
   }
 }
 
-export async function encodeEntry(raw: Uint8Array<ArrayBuffer>, identity: string, c: Credentials): Promise<Uint8Array> {
+export async function encodeEntry(raw: Uint8Array<ArrayBuffer>, identity: string, c: Credentials): Promise<Uint8Array<ArrayBuffer>> {
   const iv = crypto.getRandomValues(new Uint8Array(12));
   const plain = enc.encode(JSON.stringify({ k: c.accessKeyId, s: c.secretAccessKey, t: c.sessionToken, e: c.expiration?.toISOString() }));
   const ct = new Uint8Array(await crypto.subtle.encrypt({ name: "AES-GCM", iv, additionalData: enc.encode(identity) }, await aesKey(raw), plain));
