@@ -1,0 +1,69 @@
+// Request routing shared by every emulated service. STS owns `POST /`; the SSO portal and SSO-OIDC emulations
+// plug in through registerRoute with their own path prefixes (/federation/, /token, /client/register, …).
+import type { FaultQueue } from "./faults.ts";
+import type { SignedRequest } from "./sigv4.ts";
+import type { EmulatorState } from "./state.ts";
+
+export interface EmulatorRequest extends SignedRequest {
+  url: URL;
+}
+
+export interface EmulatorResponse {
+  status: number;
+  headers?: Record<string, string>;
+  body?: string | Uint8Array;
+}
+
+/** One served call, as tests see it in `emulator.calls`. */
+export interface CallRecord {
+  service: string;
+  action: string;
+  /** Access key id the caller signed with (claimed, even if it was refused); undefined for unsigned calls. */
+  accessKeyId?: string;
+  params: Record<string, string>;
+  status: number;
+  errorCode?: string;
+  /** Emulator clock time the call was answered. */
+  at: Date;
+  requestId: string;
+}
+
+export interface EmulatorContext {
+  state: EmulatorState;
+  faults: FaultQueue;
+  record(call: Omit<CallRecord, "at">): void;
+}
+
+export type RouteHandler = (req: EmulatorRequest, ctx: EmulatorContext) => Promise<EmulatorResponse> | EmulatorResponse;
+
+interface Route {
+  method: string;
+  path: string;
+  exact: boolean;
+  handler: RouteHandler;
+}
+
+export class Router {
+  private readonly routes: Route[] = [];
+
+  /** `method` "*" matches any method; a request goes to the longest matching prefix. */
+  register(method: string, pathPrefix: string, handler: RouteHandler): void {
+    this.routes.push({ method: method.toUpperCase(), path: pathPrefix, exact: false, handler });
+  }
+
+  /** Matches only this exact path; exact routes beat prefix routes. */
+  registerExact(method: string, path: string, handler: RouteHandler): void {
+    this.routes.push({ method: method.toUpperCase(), path, exact: true, handler });
+  }
+
+  find(method: string, path: string): RouteHandler | undefined {
+    let best: Route | undefined;
+    for (const r of this.routes) {
+      if (r.method !== "*" && r.method !== method.toUpperCase()) continue;
+      if (r.exact ? path !== r.path : !path.startsWith(r.path)) continue;
+      const better = !best || (r.exact && !best.exact) || (r.exact === best.exact && r.path.length > best.path.length);
+      if (better) best = r;
+    }
+    return best?.handler;
+  }
+}

@@ -1,0 +1,36 @@
+// Seed files preload a runnable emulator (main.ts --seed) or startEmulator({ seed }) with users, roles and MFA
+// devices, so a demo or shell script can rely on fixed names (and, if given, fixed keys).
+import type { EmulatorState, RoleInput, UserInput } from "./state.ts";
+
+export interface Seed {
+  users?: UserInput[];
+  roles?: RoleInput[];
+  mfaDevices?: { serial: string; code?: string }[];
+  /** See EmulatorState.credentialLifetimeOverride. */
+  credentialLifetimeSeconds?: number;
+}
+
+export interface SeededUser {
+  userName: string;
+  account: string;
+  arn: string;
+  accessKeyId: string;
+  secretAccessKey: string;
+}
+
+export function applySeed(state: EmulatorState, seed: Seed): SeededUser[] {
+  const users = (seed.users ?? []).map((u) => {
+    const key = state.addUser(u);
+    return {
+      userName: key.user.userName,
+      account: key.user.account,
+      arn: key.arn,
+      accessKeyId: key.accessKeyId,
+      secretAccessKey: key.secretAccessKey,
+    };
+  });
+  for (const role of seed.roles ?? []) state.addRole(role);
+  for (const device of seed.mfaDevices ?? []) state.addMfaDevice(device.serial, device.code);
+  if (seed.credentialLifetimeSeconds !== undefined) state.credentialLifetimeOverride = seed.credentialLifetimeSeconds;
+  return users;
+}

@@ -1,0 +1,163 @@
+// The emulator's HTTP server (node:http only, so it runs the same under Bun, Node and Deno).
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { CONTROL_PREFIX, controlHandler } from "./control.ts";
+import { FaultQueue } from "./faults.ts";
+import { type CallRecord, type EmulatorContext, type EmulatorRequest, type RouteHandler, Router } from "./router.ts";
+import { applySeed, type Seed, type SeededUser } from "./seed.ts";
+import { EmulatorState, type Role, type RoleInput, type UserInput } from "./state.ts";
+import { stsHandler } from "./sts.ts";
+
+export interface EmulatorOptions {
+  /** Port to listen on; 0 (default) picks a free one. */
+  port?: number;
+  /** Interface to bind; default 127.0.0.1 (the control API is unauthenticated, keep it off the network). */
+  host?: string;
+  seed?: Seed;
+}
+
+export interface CreatedUser {
+  userName: string;
+  account: string;
+  arn: string;
+  userId: string;
+  accessKeyId: string;
+  secretAccessKey: string;
+}
+
+export interface Emulator {
+  /** http://127.0.0.1:PORT, usable as an endpoint URL for every emulated service. */
+  readonly url: string;
+  readonly port: number;
+  readonly state: EmulatorState;
+  readonly faults: FaultQueue;
+  /** Every call served, oldest first. The array is cleared in place by resetCalls(). */
+  readonly calls: CallRecord[];
+  /** Users created from `opts.seed`. */
+  readonly seededUsers: SeededUser[];
+  addUser(input: UserInput): CreatedUser;
+  addRole(input: RoleInput): Role;
+  addMfaDevice(serial: string, code?: string): void;
+  /** Moves the emulator clock forward (negative moves it back); returns the new emulator time. */
+  advanceClock(seconds: number): Date;
+  now(): Date;
+  /** Makes STS issue credentials that expire `seconds` after issue whatever was asked; undefined restores normal. */
+  setCredentialLifetime(seconds: number | undefined): void;
+  resetCalls(): void;
+  callsFor(action: string, service?: string): CallRecord[];
+  /** Extension point for other services (SSO portal, SSO-OIDC): longest matching prefix wins, "*" = any method. */
+  registerRoute(method: string, pathPrefix: string, handler: RouteHandler): void;
+  stop(): Promise<void>;
+}
+
+async function readBody(req: IncomingMessage): Promise<Uint8Array> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(typeof chunk === "string" ? Buffer.from(chunk) : (chunk as Buffer));
+  return Buffer.concat(chunks);
+}
+
+/** Lower-case header map; repeated headers joined with "," (how SigV4 canonicalises them). */
+function headerMap(raw: string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const name = raw[i]!.toLowerCase();
+    const value = raw[i + 1]!;
+    out[name] = name in out ? `${out[name]},${value}` : value;
+  }
+  return out;
+}
+
+export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulator> {
+  const state = new EmulatorState();
+  const faults = new FaultQueue();
+  const calls: CallRecord[] = [];
+  const router = new Router();
+  const host = opts.host ?? "127.0.0.1";
+  const seededUsers = opts.seed ? applySeed(state, opts.seed) : [];
+
+  const ctx: EmulatorContext = {
+    state,
+    faults,
+    record: (call) => calls.push({ ...call, at: state.now() }),
+  };
+  const resetCalls = () => {
+    calls.length = 0;
+  };
+  router.registerExact("POST", "/", stsHandler());
+  router.register("*", CONTROL_PREFIX, controlHandler({ state, faults, calls, resetCalls }));
+
+  const send = (res: ServerResponse, status: number, headers: Record<string, string>, body: string | Uint8Array) => {
+    const bytes = typeof body === "string" ? Buffer.from(body, "utf8") : body;
+    // SDKs sample Date to correct clock skew (aws-sdk-js-v3 does on every response), so it must be the
+    // emulator's clock, not the host's: advancing the clock then behaves like a skewed client against AWS.
+    res.writeHead(status, { ...headers, Date: state.now().toUTCString(), "Content-Length": String(bytes.byteLength) });
+    res.end(bytes);
+  };
+
+  const server = createServer((req, res) => {
+    void (async () => {
+      try {
+        const rawUrl = req.url ?? "/";
+        const q = rawUrl.indexOf("?");
+        const request: EmulatorRequest = {
+          method: (req.method ?? "GET").toUpperCase(),
+          path: q < 0 ? rawUrl : rawUrl.slice(0, q),
+          query: q < 0 ? "" : rawUrl.slice(q + 1),
+          headers: headerMap(req.rawHeaders),
+          body: await readBody(req),
+          url: new URL(rawUrl, `http://${host}`),
+        };
+        const handler = router.find(request.method, request.path);
+        if (!handler) {
+          send(res, 404, { "Content-Type": "text/plain" }, `no emulated service at ${request.method} ${request.path}\n`);
+          return;
+        }
+        const out = await handler(request, ctx);
+        send(res, out.status, out.headers ?? {}, out.body ?? "");
+      } catch (e) {
+        console.error("emulator: request failed:", e);
+        if (!res.headersSent) send(res, 500, { "Content-Type": "text/plain" }, "emulator internal error\n");
+        else res.destroy();
+      }
+    })();
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(opts.port ?? 0, host, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+
+  return {
+    url: `http://${host}:${port}`,
+    port,
+    state,
+    faults,
+    calls,
+    seededUsers,
+    addUser(input) {
+      const key = state.addUser(input);
+      const { userName, account, userId } = key.user;
+      return { userName, account, arn: key.arn, userId, accessKeyId: key.accessKeyId, secretAccessKey: key.secretAccessKey };
+    },
+    addRole: (input) => state.addRole(input),
+    addMfaDevice: (serial, code) => state.addMfaDevice(serial, code),
+    advanceClock: (seconds) => state.clock.advance(seconds),
+    now: () => state.now(),
+    setCredentialLifetime(seconds) {
+      state.credentialLifetimeOverride = seconds;
+    },
+    resetCalls,
+    callsFor: (action, service = "sts") => calls.filter((c) => c.service === service && c.action === action),
+    registerRoute: (method, pathPrefix, handler) => router.register(method, pathPrefix, handler),
+    stop: () =>
+      new Promise<void>((resolve, reject) => {
+        server.close((err) => (err ? reject(err) : resolve()));
+        // SDK agents keep connections alive; without this close() would wait for them to time out.
+        server.closeAllConnections();
+      }),
+  };
+}
