@@ -1,0 +1,283 @@
+// Issue 2 through the compiled binary: chains, cache, single flight, tampering, errors, file modes.
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { readdirSync, readFileSync, statSync, unlinkSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
+import { parseToml } from "../../src/catalog/parse.ts";
+import { validateCatalog } from "../../src/catalog/validate.ts";
+import { hopIdentity } from "../../src/credentials/identity.ts";
+import { entryName } from "../../src/store/cache.ts";
+import { CHAIN_CATALOG, DEV_ROLE, PROD_ROLE, parseProcessOutput, storeAliceKey, world, type World } from "./harness.ts";
+
+let w: World;
+beforeAll(async () => {
+  w = await world();
+  await storeAliceKey(w);
+});
+afterAll(() => w.stop());
+
+function clearCache() {
+  for (const f of safeList(w.cacheDir)) if (f.endsWith(".cred")) unlinkSync(join(w.cacheDir, f));
+}
+function safeList(dir: string): string[] {
+  try {
+    return readdirSync(dir);
+  } catch {
+    return [];
+  }
+}
+
+describe("a 3-hop chain alice → dev → prod", () => {
+  test("each hop is signed by the previous hop's credentials, and stdout holds only the JSON", async () => {
+    clearCache();
+    w.emu.resetCalls();
+    const r = await w.run(["credential-process", "prod"]);
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    const out = parseProcessOutput(r.stdout);
+    expect(out.AccessKeyId).toStartWith("ASIA");
+
+    const gst = w.emu.callsFor("GetSessionToken");
+    const ar = w.emu.callsFor("AssumeRole");
+    expect(gst).toHaveLength(1);
+    expect(gst[0]!.accessKeyId).toBe(w.alice.accessKeyId);
+    expect(ar).toHaveLength(2);
+    expect(ar[0]!.params.RoleArn).toBe(DEV_ROLE);
+    expect(ar[1]!.params.RoleArn).toBe(PROD_ROLE);
+    expect(ar[1]!.params.ExternalId).toBe("prod-ext-42");
+    expect(ar[0]!.params.RoleSessionName).toBe("sesame-tester");
+    // hop 2 signed with hop 1's temporary key, hop 3 with hop 2's
+    expect(ar[0]!.accessKeyId).toStartWith("ASIA");
+    expect(ar[0]!.accessKeyId).not.toBe(w.alice.accessKeyId);
+    expect(ar[1]!.accessKeyId).not.toBe(ar[0]!.accessKeyId);
+
+    // the credentials work: the real SDK sees the prod role
+    const sts = new STSClient({ region: "eu-west-1", endpoint: w.emu.url, credentials: { accessKeyId: out.AccessKeyId, secretAccessKey: out.SecretAccessKey, sessionToken: out.SessionToken } });
+    const me = await sts.send(new GetCallerIdentityCommand({}));
+    expect(me.Arn).toBe("arn:aws:sts::333333333333:assumed-role/Deploy/sesame-tester");
+  });
+
+  test("a second call is served from the cache with no upstream call", async () => {
+    const first = parseProcessOutput((await w.run(["credential-process", "prod"])).stdout);
+    w.emu.resetCalls();
+    const r = await w.run(["credential-process", "prod"]);
+    expect(r.code).toBe(0);
+    expect(parseProcessOutput(r.stdout).AccessKeyId).toBe(first.AccessKeyId);
+    expect(w.emu.calls).toHaveLength(0);
+  });
+
+  test("20 parallel cold calls make exactly one upstream call per hop", async () => {
+    clearCache();
+    w.emu.resetCalls();
+    const runs = await Promise.all(Array.from({ length: 20 }, () => w.run(["credential-process", "prod"])));
+    for (const r of runs) expect(r.code).toBe(0);
+    const keys = new Set(runs.map((r) => parseProcessOutput(r.stdout).AccessKeyId));
+    expect(keys.size).toBe(1);
+    expect(w.emu.callsFor("GetSessionToken")).toHaveLength(1);
+    expect(w.emu.callsFor("AssumeRole")).toHaveLength(2);
+    expect(safeList(w.cacheDir).filter((f) => f.endsWith(".lock"))).toEqual([]);
+  });
+
+  test("a flipped byte in a cache entry is never served; only that hop is fetched again", async () => {
+    clearCache();
+    const before = parseProcessOutput((await w.run(["credential-process", "prod"])).stdout);
+    expect(safeList(w.cacheDir).filter((f) => f.endsWith(".cred"))).toHaveLength(3);
+    const cat = validateCatalog(parseToml(w.catalog, readFileSync(w.catalog, "utf8")));
+    const expected: Record<string, { action: string; role?: string }> = { prod: { action: "AssumeRole", role: PROD_ROLE }, dev: { action: "AssumeRole", role: DEV_ROLE }, alice: { action: "GetSessionToken" } };
+    for (const name of ["prod", "dev", "alice"]) {
+      const path = join(w.cacheDir, (await entryName(hopIdentity(cat, cat.sessions.get(name)!, w.env))) + ".cred");
+      const bad = Buffer.from(readFileSync(path));
+      bad[bad.length - 5] = bad[bad.length - 5]! ^ 0x20;
+      writeFileSync(path, bad);
+      w.emu.resetCalls();
+      const r = await w.run(["credential-process", name]);
+      expect(r.code).toBe(0);
+      const out = parseProcessOutput(r.stdout);
+      expect(w.emu.calls.map((c) => [c.action, c.params.RoleArn])).toEqual([[expected[name]!.action, expected[name]!.role]]);
+      if (name === "prod") expect(out.AccessKeyId).not.toBe(before.AccessKeyId);
+    }
+  });
+
+  test("editing the catalog never serves the old credentials", async () => {
+    clearCache();
+    const before = parseProcessOutput((await w.run(["credential-process", "prod"])).stdout);
+    w.emu.resetCalls();
+    w.writeCatalog(CHAIN_CATALOG.replace('external_id = "prod-ext-42"', 'external_id = "prod-ext-42"\nduration_seconds = 1800'));
+    try {
+      const r = await w.run(["credential-process", "prod"]);
+      expect(r.code).toBe(0);
+      expect(parseProcessOutput(r.stdout).AccessKeyId).not.toBe(before.AccessKeyId);
+      expect(w.emu.callsFor("AssumeRole")).toHaveLength(1);
+      expect(w.emu.callsFor("AssumeRole")[0]!.params.DurationSeconds).toBe("1800");
+    } finally {
+      w.writeCatalog(CHAIN_CATALOG);
+    }
+  });
+
+  test("credentials within the refresh margin are renewed", async () => {
+    clearCache();
+    w.emu.setCredentialLifetime(600); // less than the 15-minute margin
+    try {
+      await w.run(["credential-process", "dev"]);
+      w.emu.resetCalls();
+      const r = await w.run(["credential-process", "dev"]);
+      expect(r.code).toBe(0);
+      expect(w.emu.callsFor("AssumeRole")).toHaveLength(1);
+    } finally {
+      w.emu.setCredentialLifetime(undefined);
+      clearCache();
+    }
+  });
+});
+
+describe("files", () => {
+  test("cache entries are 0600 in a 0700 folder, the key 0600, and no secret is in plain text", async () => {
+    const out = parseProcessOutput((await w.run(["credential-process", "prod"])).stdout);
+    expect(statSync(w.cacheDir).mode & 0o777).toBe(0o700);
+    expect(statSync(w.stateDir).mode & 0o777).toBe(0o700);
+    expect(statSync(join(w.stateDir, "cache.key")).mode & 0o777).toBe(0o600);
+    const files = safeList(w.cacheDir);
+    expect(files.length).toBeGreaterThan(0);
+    for (const f of files) {
+      expect(statSync(join(w.cacheDir, f)).mode & 0o777).toBe(0o600);
+      const text = readFileSync(join(w.cacheDir, f)).toString("latin1");
+      for (const s of [out.AccessKeyId, out.SecretAccessKey, out.SessionToken, w.alice.secretAccessKey]) expect(text).not.toContain(s);
+    }
+  });
+});
+
+describe("errors: one stderr line, nothing on stdout, a distinct status", () => {
+  test("a catalog error names file:line:col", async () => {
+    w.writeCatalog(`[session.alice]\ntype = "iam-user"\nmfa_serail = "x"\n`);
+    try {
+      const r = await w.run(["credential-process", "alice"]);
+      expect(r.code).toBe(3);
+      expect(r.stdout).toBe("");
+      expect(r.stderr).toBe(`sesame: ${w.catalog}:3:1: unknown key "mfa_serail" for a session of type "iam-user" — did you mean "mfa_serial"?\n`);
+    } finally {
+      w.writeCatalog(CHAIN_CATALOG);
+    }
+  });
+
+  test("an unknown session", async () => {
+    const r = await w.run(["credential-process", "nope"]);
+    expect(r.code).toBe(3);
+    expect(r.stdout).toBe("");
+    expect(r.stderr).toMatch(/^sesame: .*no session named "nope" — known sessions: alice, dev, prod\n$/);
+  });
+
+  test("usage errors", async () => {
+    const r = await w.run(["credential-process"]);
+    expect(r.code).toBe(2);
+    expect(r.stderr.split("\n")).toHaveLength(2);
+    const u = await w.run(["frobnicate"]);
+    expect(u.code).toBe(2);
+    expect(u.stderr).toBe('sesame: unknown command "frobnicate" — run: sesame --help\n');
+  });
+
+  test("AWS refusing a role is exit 5 with the hop named", async () => {
+    w.writeCatalog(CHAIN_CATALOG.replace('external_id = "prod-ext-42"', 'external_id = "wrong-id"'));
+    try {
+      const r = await w.run(["credential-process", "prod"]);
+      expect(r.code).toBe(5);
+      expect(r.stdout).toBe("");
+      expect(r.stderr).toMatch(/^sesame: session "prod": STS AssumeRole refused: AccessDenied: .*not authorized to perform: sts:AssumeRole.* — check the role's trust policy/);
+      expect(r.stderr.trimEnd().split("\n")).toHaveLength(1);
+    } finally {
+      w.writeCatalog(CHAIN_CATALOG);
+    }
+  });
+
+  test("an MFA session without a terminal fails at once with the login-needed status", async () => {
+    w.writeCatalog(CHAIN_CATALOG.replace('[session.alice]\ntype = "iam-user"', '[session.alice]\ntype = "iam-user"\nmfa_serial = "arn:aws:iam::111111111111:mfa/alice"'));
+    try {
+      w.emu.resetCalls();
+      const r = await w.run(["credential-process", "alice"]);
+      expect(r.code).toBe(4);
+      expect(r.stdout).toBe("");
+      expect(r.stderr).toBe('sesame: session "alice" needs an MFA code and there is no terminal to ask on — run: sesame credential-process alice in a terminal once; the session is then cached\n');
+      expect(w.emu.calls).toHaveLength(0);
+    } finally {
+      w.writeCatalog(CHAIN_CATALOG);
+    }
+  });
+
+  test("an unreachable endpoint is one line, exit 5", async () => {
+    clearCache();
+    const r = await w.run(["credential-process", "dev"], { env: { AWS_ENDPOINT_URL_STS: "http://127.0.0.1:9" } });
+    expect(r.code).toBe(5);
+    expect(r.stdout).toBe("");
+    expect(r.stderr).toMatch(/^sesame: session "(dev|alice)": cannot reach STS at http:\/\/127\.0\.0\.1:9 \(ECONNREFUSED\)/);
+    expect(r.stderr.trimEnd().split("\n")).toHaveLength(1);
+  });
+});
+
+describe("secrets", () => {
+  test("secret set from stdin, list shows it, delete removes it and credential-process asks for it", async () => {
+    const w2 = await world();
+    try {
+      const noSecret = await w2.run(["credential-process", "prod"]);
+      expect(noSecret.code).toBe(4);
+      expect(noSecret.stderr).toBe('sesame: session "alice": no access key is stored for "alice" — run: sesame secret set alice\n');
+      const set = await w2.run(["secret", "set", "alice"], { stdin: `${w2.alice.accessKeyId}\n${w2.alice.secretAccessKey}\n` });
+      expect(set.code).toBe(0);
+      expect(set.stdout).toBe("");
+      expect(set.stderr).toContain(`****${w2.alice.accessKeyId.slice(-4)}`);
+      expect(set.stderr).not.toContain(w2.alice.secretAccessKey);
+      const list = JSON.parse((await w2.run(["list", "--json"])).stdout) as { name: string; state: string }[];
+      expect(list.find((r) => r.name === "alice")?.state).toBe("ready");
+      expect((await w2.run(["credential-process", "prod"])).code).toBe(0);
+      const del = await w2.run(["secret", "delete", "alice"]);
+      expect(del.code).toBe(0);
+      const after = await w2.run(["credential-process", "prod"]);
+      expect(after.code).toBe(4); // the cached chain through alice was dropped too
+      const list2 = JSON.parse((await w2.run(["list", "--json"])).stdout) as { name: string; state: string; detail: string }[];
+      expect(list2.find((r) => r.name === "prod")?.detail).toBe("no secret (alice)");
+    } finally {
+      await w2.stop();
+    }
+  });
+
+  test("bad key input is refused without storing anything", async () => {
+    const r = await w.run(["secret", "set", "alice"], { stdin: "not-a-key\n" });
+    expect(r.code).toBe(2);
+    expect(r.stderr.trimEnd().split("\n")).toHaveLength(1);
+    const r2 = await w.run(["secret", "set", "dev"], { stdin: "AKIAAAAAAAAAAAAAAAAA\nsecretsecretsecretsecret\n" });
+    expect(r2.code).toBe(2);
+    expect(r2.stderr).toContain("only iam-user sessions have a stored access key");
+  });
+
+  test("the encrypted file keyring works where no keyring service runs", async () => {
+    const w3 = await world();
+    const fileEnv = { SESAME_KEYRING: "file", SESAME_FILE_PASSPHRASE: "correct horse battery", DBUS_SESSION_BUS_ADDRESS: undefined } as Record<string, string | undefined>;
+    try {
+      const set = await w3.run(["secret", "set", "alice"], { stdin: `${w3.alice.accessKeyId}\n${w3.alice.secretAccessKey}\n`, env: fileEnv });
+      expect(set.code).toBe(0);
+      const r = await w3.run(["credential-process", "prod"], { env: fileEnv });
+      expect(r.code).toBe(0);
+      parseProcessOutput(r.stdout);
+      const kr = join(w3.home, ".local", "share", "sesame", "keyring.enc");
+      expect(statSync(kr).mode & 0o777).toBe(0o600);
+      expect(readFileSync(kr, "utf8")).not.toContain(w3.alice.secretAccessKey);
+      const wrong = await w3.run(["credential-process", "alice", "--no-cache"], { env: { ...fileEnv, SESAME_FILE_PASSPHRASE: "wrong" } });
+      expect(wrong.code).toBe(6);
+      expect(wrong.stderr.trimEnd().split("\n")).toHaveLength(1);
+    } finally {
+      await w3.stop();
+    }
+  });
+});
+
+describe("list", () => {
+  test("shows type, account, role, region and cache state", async () => {
+    await w.run(["credential-process", "prod"]);
+    const r = await w.run(["list"]);
+    expect(r.code).toBe(0);
+    const lines = r.stdout.trimEnd().split("\n");
+    expect(lines[0]).toMatch(/^NAME\s+TYPE\s+ACCOUNT\s+ROLE\s+REGION\s+STATE$/);
+    expect(lines.find((l) => l.startsWith("prod"))).toMatch(/^prod\s+assume-role\s+333333333333\s+Deploy\s+eu-west-1\s+cached until (\w+ \d+ )?\d\d:\d\d$/);
+    const json = JSON.parse((await w.run(["list", "--json"])).stdout) as { name: string; state: string; expiration: string | null }[];
+    expect(json.map((r) => r.name)).toEqual(["alice", "dev", "prod"]);
+    expect(json.find((r) => r.name === "prod")?.state).toBe("cached");
+  });
+});

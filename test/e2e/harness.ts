@@ -1,0 +1,134 @@
+// Runs dist/sesame as a user would, against the local AWS emulator, in a private HOME.
+import { spawn } from "node:child_process";
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { startEmulator, type CreatedUser, type Emulator } from "../emulator/index.ts";
+
+export const BIN = resolve(import.meta.dir, "../../dist/sesame");
+
+export interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export interface World {
+  emu: Emulator;
+  home: string;
+  catalog: string;
+  cacheDir: string;
+  stateDir: string;
+  env: Record<string, string>;
+  alice: CreatedUser;
+  writeCatalog(text: string): void;
+  run(args: string[], opts?: { stdin?: string; env?: Record<string, string | undefined>; bin?: string[] }): Promise<Run>;
+  stop(): Promise<void>;
+}
+
+export const ACCT = "111111111111";
+export const DEV_ROLE = "arn:aws:iam::222222222222:role/Dev";
+export const PROD_ROLE = "arn:aws:iam::333333333333:role/Deploy";
+
+/** alice (iam-user) → dev → prod, each role trusting the hop before it. */
+export const CHAIN_CATALOG = `
+[defaults]
+region = "eu-west-1"
+
+[session.alice]
+type = "iam-user"
+
+[session.dev]
+type = "assume-role"
+source = "alice"
+role_arn = "${DEV_ROLE}"
+
+[session.prod]
+type = "assume-role"
+source = "dev"
+role_arn = "${PROD_ROLE}"
+external_id = "prod-ext-42"
+`;
+
+export async function world(catalogText = CHAIN_CATALOG): Promise<World> {
+  const emu = await startEmulator();
+  const alice = emu.addUser({ userName: "alice", account: ACCT });
+  emu.addRole({ arn: DEV_ROLE, trust: [alice.arn] });
+  emu.addRole({ arn: PROD_ROLE, trust: [DEV_ROLE], requiredExternalId: "prod-ext-42" });
+  const home = mkdtempSync(join(process.env.TMPDIR ?? tmpdir(), "sesame-e2e-"));
+  const catalog = join(home, ".config", "sesame", "sessions.toml");
+  mkdirSync(join(home, ".config", "sesame"), { recursive: true });
+  writeFileSync(catalog, catalogText);
+  const env: Record<string, string> = {
+    PATH: process.env.PATH ?? "/usr/bin:/bin",
+    HOME: home,
+    USER: "tester",
+    XDG_CONFIG_HOME: join(home, ".config"),
+    XDG_CACHE_HOME: join(home, ".cache"),
+    XDG_DATA_HOME: join(home, ".local", "share"),
+    XDG_STATE_HOME: join(home, ".local", "state"),
+    AWS_ENDPOINT_URL_STS: emu.url,
+    AWS_CONFIG_FILE: join(home, ".aws", "config"),
+    AWS_SHARED_CREDENTIALS_FILE: join(home, ".aws", "credentials"),
+    SESAME_KEYRING_SERVICE: `${process.env.SESAME_KEYRING_SERVICE ?? "sesame-test"}-${Math.random().toString(36).slice(2, 8)}`,
+  };
+  if (process.env.DBUS_SESSION_BUS_ADDRESS) env.DBUS_SESSION_BUS_ADDRESS = process.env.DBUS_SESSION_BUS_ADDRESS;
+  const w: World = {
+    emu,
+    home,
+    catalog,
+    cacheDir: join(home, ".cache", "sesame"),
+    stateDir: join(home, ".local", "state", "sesame"),
+    env,
+    alice,
+    writeCatalog: (text) => writeFileSync(catalog, text),
+    run: (args, opts = {}) => {
+      const merged: Record<string, string> = { ...env };
+      for (const [k, v] of Object.entries(opts.env ?? {})) {
+        if (v === undefined) delete merged[k];
+        else merged[k] = v;
+      }
+      return runBinary([...(opts.bin ?? [BIN]), ...args], merged, opts.stdin);
+    },
+    stop: () => emu.stop(),
+  };
+  return w;
+}
+
+/** Spawned in a new session (setsid): no controlling terminal, as under an SDK or in CI. */
+export function runBinary(argv: string[], env: Record<string, string>, stdin?: string): Promise<Run> {
+  return new Promise((res, rej) => {
+    const child = spawn(argv[0]!, argv.slice(1), { env, detached: true, stdio: ["pipe", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d) => (stdout += d));
+    child.stderr.on("data", (d) => (stderr += d));
+    child.on("error", rej);
+    child.on("close", (code, signal) => res({ code: code ?? 128 + (signal ? 9 : 0), stdout, stderr }));
+    child.stdin.end(stdin ?? "");
+  });
+}
+
+export async function storeAliceKey(w: World, extraEnv: Record<string, string> = {}): Promise<void> {
+  const r = await w.run(["secret", "set", "alice"], { stdin: `${w.alice.accessKeyId}\n${w.alice.secretAccessKey}\n`, env: extraEnv });
+  if (r.code !== 0) throw new Error(`secret set failed: ${r.stderr}`);
+}
+
+export interface ProcessCredentials {
+  Version: number;
+  AccessKeyId: string;
+  SecretAccessKey: string;
+  SessionToken: string;
+  Expiration: string;
+}
+
+/** The rules of aws-sdk-js-v3's getValidatedProcessCredentials, plus sesame's one-line promise. */
+export function parseProcessOutput(stdout: string): ProcessCredentials {
+  if (!stdout.endsWith("\n") || stdout.indexOf("\n") !== stdout.length - 1) throw new Error(`stdout is not exactly one line: ${JSON.stringify(stdout)}`);
+  const o = JSON.parse(stdout) as ProcessCredentials;
+  if (o.Version !== 1) throw new Error("Version must be 1");
+  if (!o.AccessKeyId || !o.SecretAccessKey) throw new Error("keys missing");
+  if (!/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/.test(o.Expiration)) throw new Error(`Expiration not ISO 8601 UTC: ${o.Expiration}`);
+  if (Date.parse(o.Expiration) <= Date.now()) throw new Error("Expiration in the past");
+  return o;
+}
