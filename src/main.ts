@@ -11,6 +11,11 @@ export async function main(argv: string[]): Promise<number> {
       await credentialProcess(argv.slice(1));
       return EXIT.ok;
     }
+    if (argv.length === 1 && (argv[0] === "--version" || argv[0] === "-v")) {
+      const { VERSION } = await import("./version.ts");
+      writeSync(1, `sesame ${VERSION}\n`);
+      return EXIT.ok;
+    }
     const { runCli } = await import("./cli.ts");
     return await runCli(argv);
   } catch (e) {
