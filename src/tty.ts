@@ -26,6 +26,8 @@ export interface TtyHandle {
 }
 
 const WIN = process.platform === "win32";
+/** What arrived after the end of the last answered line (a pasted block of two lines answers two prompts). */
+let leftover = "";
 const TTY_IN = WIN ? "\\\\.\\CONIN$" : "/dev/tty";
 const TTY_OUT = WIN ? "\\\\.\\CONOUT$" : "/dev/tty";
 
@@ -68,10 +70,10 @@ export function openTty(): TtyHandle | undefined {
     promptLine(question, { echo }) {
       const input = closed ? undefined : tryOpen(TTY_IN, "r");
       if (input === undefined) return Promise.reject(new PromptCancelled());
-      write(question);
       // The stream owns the input descriptor and closes it when destroyed.
       const stream = new ReadStream(input);
       let line = "";
+      let done = false;
       return new Promise<string>((resolve, reject) => {
         const rawOff = (): void => {
           try {
@@ -81,6 +83,7 @@ export function openTty(): TtyHandle | undefined {
           }
         };
         const finish = (): void => {
+          done = true;
           stream.off("data", onData);
           stream.off("end", onEnd);
           stream.off("error", onEnd);
@@ -95,13 +98,18 @@ export function openTty(): TtyHandle | undefined {
         };
         const onData = (chunk: string): void => {
           if (chunk.startsWith("\x1b")) return; // arrow keys and other escape sequences
-          for (const ch of chunk) {
+          const chars = Array.from(chunk);
+          for (let i = 0; i < chars.length; i++) {
+            const ch = chars[i]!;
             switch (ch) {
               case "\r":
-              case "\n":
+              case "\n": {
+                const rest = chars.slice(i + 1).join("");
+                leftover = ch === "\r" && rest.startsWith("\n") ? rest.slice(1) : rest;
                 finish();
                 resolve(line);
                 return;
+              }
               case "\x03": // Ctrl-C
                 finish();
                 reject(new PromptCancelled());
@@ -139,6 +147,14 @@ export function openTty(): TtyHandle | undefined {
           return;
         }
         process.on("exit", rawOff);
+        // Raw mode (no echo) is on before the question appears, so nothing typed after it is echoed.
+        write(question);
+        if (leftover) {
+          const early = leftover;
+          leftover = "";
+          onData(early);
+          if (done) return;
+        }
         stream.setEncoding("utf8");
         stream.on("data", onData);
         stream.on("end", onEnd);
