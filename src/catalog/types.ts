@@ -12,6 +12,8 @@ export interface SsoSessionDef {
   sso_region: string;
   sso_registration_scopes: string[];
   auto_login: boolean;
+  /** also write the token to ~/.aws/sso/cache so `aws` commands share the login */
+  share_with_aws_cli: boolean;
 }
 
 interface Base {

@@ -12,7 +12,7 @@ const KEYS: Record<(typeof TYPES)[number], string[]> = {
   "web-identity": [...COMMON, "role_arn", "web_identity_token_file", "web_identity_token_command", "role_session_name", "duration_seconds"],
 };
 const DEFAULT_KEYS = ["region", "refresh_margin"];
-const SSO_SESSION_KEYS = ["sso_start_url", "sso_region", "sso_registration_scopes", "auto_login"];
+const SSO_SESSION_KEYS = ["sso_start_url", "sso_region", "sso_registration_scopes", "auto_login", "share_with_aws_cli"];
 
 export const ROLE_ARN_RE = /^arn:aws(?:-[a-z]+)*:iam::\d{12}:role\/[\w+=,.@\/-]{1,512}$/;
 const MFA_ARN_RE = /^arn:aws(?:-[a-z]+)*:iam::\d{12}:mfa\/[\w+=,.@\/-]+$/;
@@ -153,9 +153,12 @@ class Validator {
     if (typeof rawScopes === "string") scopes = rawScopes.split(",").map((s) => s.trim()).filter(Boolean);
     else if (Array.isArray(rawScopes) && rawScopes.every((s) => typeof s === "string")) scopes = rawScopes as string[];
     else if (rawScopes !== undefined) this.fail(`${base}.sso_registration_scopes`, `sso_registration_scopes must be a string or a list of strings`, `write sso_registration_scopes = "sso:account:access"`);
-    const auto = t.auto_login;
-    if (auto !== undefined && typeof auto !== "boolean") this.fail(`${base}.auto_login`, `auto_login must be true or false`, `write auto_login = true`);
-    return { name, sso_start_url: url, sso_region: region, sso_registration_scopes: scopes, auto_login: auto === true };
+    const flag = (key: string): boolean => {
+      const v = t[key];
+      if (v !== undefined && typeof v !== "boolean") this.fail(`${base}.${key}`, `${key} must be true or false`, `write ${key} = true`);
+      return v === true;
+    };
+    return { name, sso_start_url: url, sso_region: region, sso_registration_scopes: scopes, auto_login: flag("auto_login"), share_with_aws_cli: flag("share_with_aws_cli") };
   }
 
   checkName(name: string, base: string): void {

@@ -14,7 +14,7 @@ export interface ListRow {
   role: string | null;
   region: string;
   source: string | null;
-  state: "cached" | "expired" | "ready" | "no-secret" | "not-cached" | "not-supported" | "unknown";
+  state: "cached" | "expired" | "ready" | "no-secret" | "needs-login" | "not-cached" | "not-supported" | "unknown";
   expiration: string | null;
   detail: string;
 }
@@ -37,7 +37,7 @@ export async function list(opts: { config?: string; json?: boolean }, env: Recor
 
 async function rowFor(cat: Catalog, s: Session, env: Record<string, string | undefined>, hasSecret: (name: string) => Promise<boolean | undefined>): Promise<ListRow> {
   const base = { name: s.name, type: s.type, account: accountOf(s) ?? null, role: roleOf(s) ?? null, region: stsRegion(s, cat), source: s.type === "assume-role" ? s.source : null };
-  if (s.type === "sso" || s.type === "web-identity") return { ...base, state: "not-supported", expiration: null, detail: "not supported yet" };
+  if (s.type === "web-identity") return { ...base, state: "not-supported", expiration: null, detail: "not supported yet" };
   const hit = await readEntry({ cacheDir: cacheDir(env), stateDir: stateDir(env) }, hopIdentity(cat, s, env));
   const now = Date.now();
   if (hit?.expiration && hit.expiration.getTime() - now > cat.defaults.refreshMargin * 1000) {
@@ -49,8 +49,42 @@ async function rowFor(cat: Catalog, s: Session, env: Record<string, string | und
     if (has === false) return { ...base, state: "no-secret", expiration: null, detail: root === s ? "no secret" : `no secret (${root.name})` };
     if (has === undefined) return { ...base, state: "unknown", expiration: null, detail: "keyring unavailable" };
   }
+  if (root.type === "sso") {
+    const login = await loginState(cat, root.sso_session);
+    if (login === "needs-login") return { ...base, state: "needs-login", expiration: null, detail: `needs login (sesame login ${root.sso_session})` };
+    if (login === "unknown") return { ...base, state: "unknown", expiration: null, detail: "keyring unavailable" };
+  }
   if (hit?.expiration) return { ...base, state: "expired", expiration: hit.expiration.toISOString(), detail: hit.expiration.getTime() <= now ? "expired" : `renews now (until ${clock(hit.expiration, now)})` };
-  return { ...base, state: s.type === "iam-user" ? "ready" : "not-cached", expiration: null, detail: s.type === "iam-user" ? "secret stored" : "not cached" };
+  if (s.type === "iam-user") return { ...base, state: "ready", expiration: null, detail: "secret stored" };
+  if (s.type === "sso") return { ...base, state: "ready", expiration: null, detail: "signed in" };
+  return { ...base, state: "not-cached", expiration: null, detail: "not cached" };
+}
+
+const loginStates = new Map<string, Promise<"ok" | "needs-login" | "unknown">>();
+/** Signed in (or silently renewable) or not, per sso-session, asked once. */
+function loginState(cat: Catalog, ssoName: string, env: Record<string, string | undefined> = process.env): Promise<"ok" | "needs-login" | "unknown"> {
+  let p = loginStates.get(ssoName);
+  if (!p) {
+    p = (async () => {
+      try {
+        const sso = cat.ssoSessions.get(ssoName)!;
+        const { openSecretStore } = await import("../store/open-secret-store.ts");
+        const { loadToken, loadRegistration } = await import("../sso/tokens.ts");
+        const { readAwsCliToken } = await import("../sso/aws-cli-cache.ts");
+        const store = openSecretStore(env);
+        const t = await loadToken(store, ssoName);
+        const now = Date.now();
+        if (t && t.expiresAt > now + 60_000) return "ok";
+        if (t?.refreshToken && ((await loadRegistration(store, ssoName))?.expiresAt ?? 0) > now) return "ok";
+        const cli = readAwsCliToken(sso, env);
+        return cli && cli.expiresAt > now + 60_000 ? "ok" : "needs-login";
+      } catch {
+        return "unknown";
+      }
+    })();
+    loginStates.set(ssoName, p);
+  }
+  return p;
 }
 
 function secretChecker(env: Record<string, string | undefined>): (name: string) => Promise<boolean | undefined> {

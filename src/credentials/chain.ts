@@ -5,6 +5,7 @@ import { NotSupportedYet, SesameError } from "../errors.ts";
 import { assumeRole } from "./assume-role.ts";
 import { cached } from "./cached.ts";
 import { iamUser } from "./iam-user.ts";
+import { ssoRole } from "./sso.ts";
 import { hopIdentity } from "./identity.ts";
 import type { Deps, Provider } from "./types.ts";
 
@@ -19,7 +20,7 @@ export function providerFor(s: Session, cat: Catalog, d: Deps): Provider {
       return named(s, cached(s.name, id, d, assumeRole(s, cat, providerFor(src, cat, d), d)));
     }
     case "sso":
-      return () => Promise.reject(new NotSupportedYet(`session "${s.name}": IAM Identity Center (type = "sso")`));
+      return named(s, cached(s.name, id, d, ssoRole(s, cat, d)));
     case "web-identity":
       return () => Promise.reject(new NotSupportedYet(`session "${s.name}": type = "web-identity"`));
   }

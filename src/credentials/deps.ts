@@ -5,11 +5,14 @@ import { cacheDir, stateDir } from "../catalog/locate.ts";
 import { NeedsInput } from "../errors.ts";
 import type { SecretStore } from "../store/secret-store.ts";
 import type { StsAdapter } from "../aws/sts-types.ts";
+import type { SsoOidcAdapter, SsoPortalAdapter } from "../aws/sso-types.ts";
 import type { Deps } from "./types.ts";
 
-export function realDeps(cat: Catalog, env: Record<string, string | undefined> = process.env): Deps {
+export function realDeps(cat: Pick<Catalog, "defaults">, env: Record<string, string | undefined> = process.env): Deps {
   let secrets: Promise<SecretStore> | undefined;
   let sts: Promise<StsAdapter> | undefined;
+  let oidc: Promise<SsoOidcAdapter> | undefined;
+  let portal: Promise<SsoPortalAdapter> | undefined;
   return {
     now: () => Date.now(),
     refreshMargin: cat.defaults.refreshMargin,
@@ -18,6 +21,8 @@ export function realDeps(cat: Catalog, env: Record<string, string | undefined> =
     stateDir: stateDir(env),
     secrets: () => (secrets ??= import("../store/open-secret-store.ts").then((m) => m.openSecretStore(env))),
     sts: () => (sts ??= import("../aws/sts.ts").then((m) => m.stsAdapter(env))),
+    ssoOidc: () => (oidc ??= import("../aws/sso-oidc.ts").then((m) => m.ssoOidcAdapter(env))),
+    ssoPortal: () => (portal ??= import("../aws/sso.ts").then((m) => m.ssoPortalAdapter(env))),
     mfaCode: async (serial, session) => {
       const tty = await import("../tty.ts");
       if (!tty.hasTty()) {

@@ -1,6 +1,7 @@
 // What a hop hands the next one, and the effects every provider receives through one Deps object.
 import type { SecretStore } from "../store/secret-store.ts";
 import type { StsAdapter } from "../aws/sts-types.ts";
+import type { SsoOidcAdapter, SsoPortalAdapter } from "../aws/sso-types.ts";
 
 export interface Credentials {
   accessKeyId: string;
@@ -18,6 +19,8 @@ export interface Deps {
   refreshMargin: number;
   secrets(): Promise<SecretStore>;
   sts(): Promise<StsAdapter>;
+  ssoOidc(): Promise<SsoOidcAdapter>;
+  ssoPortal(): Promise<SsoPortalAdapter>;
   mfaCode(serial: string, session: string): Promise<string>;
   env: Record<string, string | undefined>;
   cacheDir: string;

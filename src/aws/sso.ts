@@ -1,0 +1,55 @@
+// Thin adapter over @aws-sdk/client-sso (the IAM Identity Center portal). Loaded dynamically.
+import { GetRoleCredentialsCommand, LogoutCommand, paginateListAccountRoles, paginateListAccounts, SSOClient } from "@aws-sdk/client-sso";
+import { endpointOverride } from "./endpoints.ts";
+import { toSesameError } from "./errors.ts";
+import type { SsoPortalAdapter } from "./sso-types.ts";
+
+export function ssoPortalAdapter(env: Record<string, string | undefined> = process.env): SsoPortalAdapter {
+  const endpoint = endpointOverride("SSO", env);
+  // Adaptive retries pace discovery of large organisations instead of failing on the first 429.
+  const client = (region: string) => new SSOClient({ region, ...(endpoint ? { endpoint } : {}), maxAttempts: 8, retryMode: "adaptive" });
+  return {
+    async getRoleCredentials(region, accessToken, accountId, roleName) {
+      try {
+        const out = await client(region).send(new GetRoleCredentialsCommand({ accessToken, accountId, roleName }));
+        const c = out.roleCredentials;
+        if (!c?.accessKeyId || !c.secretAccessKey || !c.sessionToken || !c.expiration) throw new Error("GetRoleCredentials answered without credentials");
+        // expiration is epoch milliseconds
+        return { accessKeyId: c.accessKeyId, secretAccessKey: c.secretAccessKey, sessionToken: c.sessionToken, expiration: new Date(Number(c.expiration)) };
+      } catch (e) {
+        throw toSesameError(e, "SSO", "GetRoleCredentials", endpoint);
+      }
+    },
+    async listAccounts(region, accessToken) {
+      const out: { accountId: string; accountName: string; emailAddress?: string }[] = [];
+      try {
+        for await (const page of paginateListAccounts({ client: client(region), pageSize: 100 }, { accessToken })) {
+          for (const a of page.accountList ?? []) {
+            if (a.accountId) out.push({ accountId: a.accountId, accountName: a.accountName ?? a.accountId, ...(a.emailAddress ? { emailAddress: a.emailAddress } : {}) });
+          }
+        }
+      } catch (e) {
+        throw toSesameError(e, "SSO", "ListAccounts", endpoint);
+      }
+      return out;
+    },
+    async listAccountRoles(region, accessToken, accountId) {
+      const out: string[] = [];
+      try {
+        for await (const page of paginateListAccountRoles({ client: client(region), pageSize: 100 }, { accessToken, accountId })) {
+          for (const r of page.roleList ?? []) if (r.roleName) out.push(r.roleName);
+        }
+      } catch (e) {
+        throw toSesameError(e, "SSO", "ListAccountRoles", endpoint);
+      }
+      return out;
+    },
+    async logout(region, accessToken) {
+      try {
+        await client(region).send(new LogoutCommand({ accessToken }));
+      } catch (e) {
+        throw toSesameError(e, "SSO", "Logout", endpoint);
+      }
+    },
+  };
+}

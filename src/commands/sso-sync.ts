@@ -1,0 +1,41 @@
+// sesame sso sync SSO [--dry-run] [--no-prune] [--region R]: every account and role the login reaches
+// becomes a catalog session, inside the region of the catalog that sesame owns for that SSO.
+import { readFileSync, writeSync } from "node:fs";
+import { catalogPath } from "../catalog/locate.ts";
+import { loadCatalog } from "../catalog/load.ts";
+import { realDeps } from "../credentials/deps.ts";
+import { UsageError } from "../errors.ts";
+import { writeFileAtomic } from "../store/files.ts";
+import { ssoAccessToken } from "../sso/access-token.ts";
+import { diffText, planSync, type Assignment } from "../sso/sync-catalog.ts";
+import { ssoSessionNamed } from "./login.ts";
+
+export async function ssoSyncCommand(name: string, opts: { config?: string; dryRun?: boolean; prune?: boolean; region?: string }, env: Record<string, string | undefined> = process.env): Promise<void> {
+  const file = catalogPath(opts.config, env);
+  const cat = loadCatalog(file);
+  const sso = ssoSessionNamed(cat, name);
+  if (opts.region !== undefined && !/^[a-z]{2}(-[a-z]+)+-\d{1,2}$/.test(opts.region)) throw new UsageError(`--region "${opts.region}" is not an AWS region name`, "use a name such as eu-west-1");
+  const d = realDeps(cat, env);
+  const token = await ssoAccessToken(sso, d);
+  const portal = await d.ssoPortal();
+  const accounts = await portal.listAccounts(sso.sso_region, token);
+  const assignments: Assignment[] = [];
+  // One account at a time: the portal throttles bursts, and the SDK's adaptive retries pace us.
+  for (const a of accounts) {
+    for (const roleName of await portal.listAccountRoles(sso.sso_region, token, a.accountId)) assignments.push({ accountId: a.accountId, accountName: a.accountName, roleName });
+  }
+  const before = readFileSync(file, "utf8");
+  const plan = planSync(before, sso.name, assignments, { prune: opts.prune !== false, file, ...(opts.region ? { region: opts.region } : {}) });
+  const summary = `${accounts.length} account${accounts.length === 1 ? "" : "s"}, ${assignments.length} role${assignments.length === 1 ? "" : "s"}: ${plan.added.length} added, ${plan.removed.length} removed, ${plan.kept.length} kept`;
+  if (opts.dryRun) {
+    if (plan.changed) writeSync(1, diffText(before, plan.text));
+    writeSync(2, `sesame: ${summary} (dry run: ${file} not changed)\n`);
+    return;
+  }
+  if (plan.changed) {
+    // Re-read right before writing: refuse to clobber an edit made while we were listing.
+    if (readFileSync(file, "utf8") !== before) throw new UsageError(`${file} changed while sesame was syncing`, `run: sesame sso sync ${sso.name} again`);
+    writeFileAtomic(file, plan.text);
+  }
+  writeSync(2, `sesame: ${summary}${plan.changed ? ` — updated ${file}` : " — nothing to change"}\n`);
+}

@@ -1,0 +1,44 @@
+// sso: the IAM Identity Center access token → SSO GetRoleCredentials. A revoked token means a new
+// login; with auto_login and a terminal, that login happens right here, on the terminal.
+import { closeSync, openSync } from "node:fs";
+import type { Catalog, SsoSession } from "../catalog/types.ts";
+import { AwsRefused } from "../errors.ts";
+import { LoginNeeded, ssoAccessToken } from "../sso/access-token.ts";
+import type { Credentials, Deps, Provider } from "./types.ts";
+
+export function ssoRole(s: SsoSession, cat: Catalog, d: Deps): Provider {
+  const sso = cat.ssoSessions.get(s.sso_session);
+  if (!sso) throw new Error(`sso-session ${s.sso_session} missing after validation`);
+  return async (): Promise<Credentials> => {
+    const fetch = async () => {
+      const token = await ssoAccessToken(sso, d);
+      try {
+        return await (await d.ssoPortal()).getRoleCredentials(sso.sso_region, token, s.sso_account_id, s.sso_role_name);
+      } catch (e) {
+        if (e instanceof AwsRefused && e.awsCode === "UnauthorizedException") {
+          const { forgetToken } = await import("../sso/tokens.ts");
+          await forgetToken(await d.secrets(), sso.name);
+          throw new LoginNeeded(sso.name, "was signed out or its token was revoked");
+        }
+        throw e;
+      }
+    };
+    try {
+      return await fetch();
+    } catch (e) {
+      if (!(e instanceof LoginNeeded) || !sso.auto_login) throw e;
+      const { hasTty } = await import("../tty.ts");
+      if (!hasTty()) throw e;
+      // SDKs hide a credential process's stderr: the login talks on the terminal itself.
+      const { login } = await import("../sso/login.ts");
+      const { streamUi } = await import("../sso/login-ui.ts");
+      const fd = openSync(process.platform === "win32" ? "\\\\.\\CONOUT$" : "/dev/tty", "w");
+      try {
+        await login(sso, d, { ui: streamUi(fd, true) });
+      } finally {
+        closeSync(fd);
+      }
+      return fetch();
+    }
+  };
+}

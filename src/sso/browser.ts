@@ -1,0 +1,39 @@
+// Opening a URL in the user's browser: $BROWSER when set (the Unix convention, also how tests play the
+// browser), else open / xdg-open / the Windows URL handler. The URL goes in argv: it carries no secret
+// (a client id, a PKCE challenge, a user code shown on screen anyway).
+import { spawn } from "node:child_process";
+
+export function canOpenBrowser(env: Record<string, string | undefined>): boolean {
+  if (env.BROWSER) return true;
+  if (process.platform === "darwin" || process.platform === "win32") return true;
+  return !!(env.DISPLAY || env.WAYLAND_DISPLAY);
+}
+
+export function openBrowser(url: string, env: Record<string, string | undefined>): boolean {
+  let cmd: string;
+  let args: string[];
+  const browser = env.BROWSER?.split(":")[0]?.trim();
+  if (browser) {
+    const parts = browser.split(/\s+/);
+    cmd = parts[0]!;
+    args = parts.slice(1).map((a) => a.replace("%s", url));
+    if (!browser.includes("%s")) args.push(url);
+  } else if (process.platform === "darwin") {
+    cmd = "open";
+    args = [url];
+  } else if (process.platform === "win32") {
+    cmd = "rundll32";
+    args = ["url.dll,FileProtocolHandler", url];
+  } else {
+    cmd = "xdg-open";
+    args = [url];
+  }
+  try {
+    const child = spawn(cmd, args, { detached: true, stdio: "ignore", env: env as NodeJS.ProcessEnv });
+    child.on("error", () => { /* no such program: the URL is printed anyway */ });
+    child.unref();
+    return true;
+  } catch {
+    return false;
+  }
+}
