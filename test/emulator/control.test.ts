@@ -1,5 +1,5 @@
-// The emulator as other processes see it: the /_emulator/ control API, route registration for the SSO
-// services to come, and the runnable server (main.ts) with a seed file.
+// The emulator as other processes see it: the /_emulator/ control API (including /_emulator/sso/), route
+// registration (which can override the built-in SSO routes), and the runnable server (main.ts) with a seed file.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -89,6 +89,103 @@ describe("control API", () => {
     expect((await fetch(`${emu.url}/elsewhere`, { method: "POST" })).status).toBe(404);
     const sts = await fetch(emu.url, { method: "POST", body: "Action=GetCallerIdentity&Version=2011-06-15" });
     expect(sts.status).toBe(403);
+  });
+});
+
+describe("control API for IAM Identity Center (/_emulator/sso/)", () => {
+  let emu: Emulator;
+  beforeAll(async () => {
+    emu = await startEmulator();
+  });
+  afterAll(() => emu.stop());
+
+  /** rest-json call to the emulated SSO services, as any HTTP client would make it. */
+  async function api(method: string, path: string, body?: unknown, token?: string) {
+    const res = await fetch(`${emu.url}${path}`, {
+      method,
+      headers: { "Content-Type": "application/json", ...(token ? { "x-amz-sso_bearer_token": token } : {}) },
+      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+    });
+    return { status: res.status, errorType: res.headers.get("x-amzn-errortype"), body: (await res.json()) as Record<string, unknown> };
+  }
+
+  test("accounts, device approval, token expiry, config and faults, all over HTTP", async () => {
+    const account = await call(emu.url, "POST", "/_emulator/sso/accounts", { accountId: "111111111111", accountName: "dev", roles: ["ReadOnly"] });
+    expect(account).toEqual({
+      status: 200,
+      body: { accountId: "111111111111", accountName: "dev", emailAddress: "aws+111111111111@example.com", roles: ["ReadOnly"] },
+    });
+    await call(emu.url, "POST", "/_emulator/sso/accounts", { accountId: "222222222222", accountName: "prod", email: "p@example.com", roles: [] });
+    expect((await call(emu.url, "GET", "/_emulator/sso/accounts")).body.accounts).toHaveLength(2);
+
+    const reg = await api("POST", "/client/register", { clientName: "other-process", clientType: "public", scopes: ["sso:account:access"] });
+    const client = { clientId: reg.body.clientId, clientSecret: reg.body.clientSecret };
+    const device = await api("POST", "/device_authorization", { ...client, startUrl: "https://d-1234567890.awsapps.com/start" });
+    const devices = await call(emu.url, "GET", "/_emulator/sso/devices");
+    expect(devices.body.devices).toEqual([expect.objectContaining({ userCode: device.body.userCode, status: "pending" })]);
+    expect(JSON.stringify(devices.body)).not.toContain(String(device.body.deviceCode));
+
+    const approved = await call(emu.url, "POST", "/_emulator/sso/approve", { userCode: device.body.userCode, userName: "frank" });
+    expect(approved.body).toMatchObject({ status: "approved", userName: "frank" });
+    const again = await call(emu.url, "POST", "/_emulator/sso/approve", { userCode: device.body.userCode });
+    expect(again).toEqual({ status: 400, body: { error: expect.stringContaining("already approved") } });
+
+    const token = await api("POST", "/token", { ...client, grantType: "urn:ietf:params:oauth:grant-type:device_code", deviceCode: device.body.deviceCode });
+    const accessToken = String(token.body.accessToken);
+    expect((await api("GET", "/assignment/accounts", undefined, accessToken)).body.accountList).toHaveLength(2);
+
+    const config = await call(emu.url, "POST", "/_emulator/sso/config", { pageSize: 1, tokenLifetimeSeconds: 60 });
+    expect(config.body).toMatchObject({ pageSize: 1, tokenLifetimeSeconds: 60, rotateRefreshTokens: true });
+    expect(emu.ssoPageSize).toBe(1);
+    const paged = await api("GET", "/assignment/accounts", undefined, accessToken);
+    expect((paged.body.accountList as unknown[]).length).toBe(1);
+    expect(typeof paged.body.nextToken).toBe("string");
+    expect((await call(emu.url, "POST", "/_emulator/sso/config", { pageSize: 0 })).status).toBe(400);
+
+    await call(emu.url, "POST", "/_emulator/faults", { service: "sso", action: "ListAccounts", kind: "throttle" });
+    const throttled = await api("GET", "/assignment/accounts", undefined, accessToken);
+    expect([throttled.status, throttled.errorType, throttled.body]).toEqual([429, "TooManyRequestsException", { message: "Rate exceeded" }]);
+
+    const expired = await call(emu.url, "POST", "/_emulator/sso/expire-tokens", { tokens: "all" });
+    expect(expired.body).toEqual({ expiredAccessTokens: 1, expiredRefreshTokens: 1 });
+    const refused = await api("GET", "/assignment/accounts", undefined, accessToken);
+    expect([refused.status, refused.errorType]).toEqual([401, "UnauthorizedException"]);
+    const refresh = await api("POST", "/token", { ...client, grantType: "refresh_token", refreshToken: token.body.refreshToken });
+    expect(refresh.body.error).toBe("invalid_grant");
+    expect((await call(emu.url, "POST", "/_emulator/sso/expire-tokens", { tokens: "some" })).status).toBe(400);
+  });
+
+  test("authorize: the redirect URL the browser would be sent to", async () => {
+    const reg = await api("POST", "/client/register", {
+      clientName: "pkce",
+      clientType: "public",
+      grantTypes: ["authorization_code", "refresh_token"],
+      redirectUris: ["http://127.0.0.1/oauth/callback"],
+      scopes: ["sso:account:access"],
+    });
+    const challenge = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"; // RFC 7636 Appendix B
+    const url =
+      `${emu.url}/authorize?response_type=code&client_id=${reg.body.clientId}&redirect_uri=${encodeURIComponent("http://127.0.0.1:5000/oauth/callback")}` +
+      `&state=xyz&code_challenge_method=S256&scopes=sso%3Aaccount%3Aaccess&code_challenge=${challenge}`;
+    const done = await call(emu.url, "POST", "/_emulator/sso/authorize", { url });
+    const redirect = new URL(String(done.body.redirectUrl));
+    expect(`${redirect.origin}${redirect.pathname}`).toBe("http://127.0.0.1:5000/oauth/callback");
+    expect(redirect.searchParams.get("state")).toBe("xyz");
+    const token = await api("POST", "/token", {
+      clientId: reg.body.clientId,
+      clientSecret: reg.body.clientSecret,
+      grantType: "authorization_code",
+      code: redirect.searchParams.get("code"),
+      redirectUri: "http://127.0.0.1:5000/oauth/callback",
+      codeVerifier: "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk",
+    });
+    expect(token.status).toBe(200);
+    expect(token.body.tokenType).toBe("Bearer");
+
+    const denied = await call(emu.url, "POST", "/_emulator/sso/authorize", { url, deny: true });
+    expect(new URL(String(denied.body.redirectUrl)).searchParams.get("error")).toBe("access_denied");
+    const unknown = await call(emu.url, "POST", "/_emulator/sso/authorize", { url: "/authorize?client_id=nobody" });
+    expect(unknown.status).toBe(400);
   });
 });
 

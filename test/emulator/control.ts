@@ -3,6 +3,8 @@
 import { type AwsError, awsError, errors } from "./errors.ts";
 import type { FaultQueue, FaultSpec } from "./faults.ts";
 import type { CallRecord, EmulatorRequest, EmulatorResponse, RouteHandler } from "./router.ts";
+import { completeAuthorize } from "./sso-oidc.ts";
+import type { ApproveOptions, DeviceAuthorization, SsoAccountInput, SsoConfig } from "./sso-state.ts";
 import type { EmulatorState, RoleInput, UserInput } from "./state.ts";
 
 export const CONTROL_PREFIX = "/_emulator/";
@@ -83,6 +85,33 @@ function faultFromJson(body: Record<string, unknown>): FaultSpec {
   };
 }
 
+function optionalBoolean(body: Record<string, unknown>, key: string): boolean | undefined {
+  const v = body[key];
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== "boolean") throw new BadRequest(`${key} must be a boolean`);
+  return v;
+}
+
+/** `{ deny?, userName? }` of /sso/approve and /sso/authorize. */
+function approveOptions(body: Record<string, unknown>): ApproveOptions {
+  const deny = optionalBoolean(body, "deny");
+  const userName = optionalString(body, "userName");
+  return { ...(deny !== undefined ? { deny } : {}), ...(userName !== undefined ? { userName } : {}) };
+}
+
+/** A device authorization without its device code (the client's secret). */
+function deviceView(d: DeviceAuthorization) {
+  return {
+    userCode: d.userCode,
+    clientId: d.clientId,
+    startUrl: d.startUrl,
+    status: d.status,
+    expiresAt: d.expiresAt.toISOString(),
+    interval: d.interval,
+    ...(d.userName !== undefined ? { userName: d.userName } : {}),
+  };
+}
+
 function clockView(state: EmulatorState) {
   return { now: state.now().toISOString(), offsetSeconds: state.clock.offsetMs / 1000 };
 }
@@ -150,6 +179,37 @@ export function controlHandler(emu: Controllable): RouteHandler {
           const seconds = optionalNumber(readJson(req), "seconds");
           emu.state.credentialLifetimeOverride = seconds;
           return json(200, { seconds: seconds ?? null });
+        }
+        case "GET /sso/config":
+          return json(200, emu.state.sso.config());
+        case "POST /sso/config":
+          emu.state.sso.configure(readJson(req) as SsoConfig);
+          return json(200, emu.state.sso.config());
+        case "GET /sso/accounts":
+          return json(200, { accounts: [...emu.state.sso.accounts.values()] });
+        case "POST /sso/accounts":
+          return json(200, emu.state.sso.addAccount(readJson(req) as unknown as SsoAccountInput));
+        case "GET /sso/devices":
+          return json(200, { devices: [...emu.state.sso.deviceAuthorizations.values()].map(deviceView) });
+        case "POST /sso/approve": {
+          const body = readJson(req);
+          const userCode = optionalString(body, "userCode");
+          if (!userCode) throw new BadRequest("userCode is required");
+          return json(200, deviceView(emu.state.sso.approveDevice(userCode, approveOptions(body))));
+        }
+        case "POST /sso/authorize": {
+          const body = readJson(req);
+          const url = optionalString(body, "url");
+          if (!url) throw new BadRequest("url is required (the /authorize URL the browser was sent to)");
+          return json(200, { redirectUrl: completeAuthorize(emu.state.sso, url, approveOptions(body)) });
+        }
+        case "POST /sso/expire-tokens": {
+          const tokens = optionalString(readJson(req), "tokens") ?? "access";
+          if (tokens !== "access" && tokens !== "refresh" && tokens !== "all") throw new BadRequest("tokens is access, refresh or all");
+          return json(200, {
+            expiredAccessTokens: tokens === "refresh" ? 0 : emu.state.sso.expireAccessTokens(),
+            expiredRefreshTokens: tokens === "access" ? 0 : emu.state.sso.expireRefreshTokens(),
+          });
         }
         default:
           return json(404, { error: `no control route ${route}` });

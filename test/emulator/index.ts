@@ -1,7 +1,7 @@
 // Public API of the local AWS emulator used by sesame's tests, demos and the runnable server (main.ts).
 export { startEmulator } from "./server.ts";
 export type { CreatedUser, Emulator, EmulatorOptions } from "./server.ts";
-export type { CallRecord, EmulatorContext, EmulatorRequest, EmulatorResponse, RouteHandler } from "./router.ts";
+export type { BuiltinRoute, CallRecord, EmulatorContext, EmulatorRequest, EmulatorResponse, RouteHandler } from "./router.ts";
 export { FaultQueue } from "./faults.ts";
 export type { FaultAction, FaultSpec } from "./faults.ts";
 export { type AwsError, AwsFault, awsError, errors } from "./errors.ts";
@@ -18,4 +18,28 @@ export { authenticate, parseAuthorization, verifySignature, MAX_CLOCK_SKEW_SECON
 export type { AuthorizationHeader, AuthResult, SignedRequest } from "./sigv4.ts";
 export { STS_NAMESPACE, STS_VERSION, errorXml, successXml } from "./sts.ts";
 export { CONTROL_PREFIX } from "./control.ts";
+export { restJsonFault } from "./rest-json.ts";
+export { checkAuthorizeRequest, completeAuthorize, redirectUriMatches, ssoOidcService } from "./sso-oidc.ts";
+export { BEARER_HEADER, ssoPortalService } from "./sso-portal.ts";
+export {
+  ACCOUNT_ACCESS_SCOPE,
+  GRANT_AUTHORIZATION_CODE,
+  GRANT_DEVICE_CODE,
+  GRANT_REFRESH_TOKEN,
+  SSO_DEFAULTS,
+  SsoState,
+  s256,
+} from "./sso-state.ts";
+export type {
+  ApproveOptions,
+  AuthorizationCode,
+  DeviceAuthorization,
+  SsoAccessToken,
+  SsoAccount,
+  SsoAccountInput,
+  SsoClient,
+  SsoConfig,
+  SsoRefreshToken,
+  SsoSession,
+} from "./sso-state.ts";
 export type { Seed, SeededUser } from "./seed.ts";

@@ -1,5 +1,6 @@
 // Request routing shared by every emulated service. STS owns `POST /`; the SSO portal and SSO-OIDC emulations
-// plug in through registerRoute with their own path prefixes (/federation/, /token, /client/register, …).
+// are built-in exact paths (/federation/credentials, /token, /client/register, …) that any route a test
+// registers through registerRoute overrides, so a test can stub one operation.
 import type { FaultQueue } from "./faults.ts";
 import type { SignedRequest } from "./sigv4.ts";
 import type { EmulatorState } from "./state.ts";
@@ -40,6 +41,15 @@ interface Route {
   method: string;
   path: string;
   exact: boolean;
+  /** Built-in service routes lose to every other matching route. */
+  builtin: boolean;
+  handler: RouteHandler;
+}
+
+/** A built-in service's exact route. */
+export interface BuiltinRoute {
+  method: string;
+  path: string;
   handler: RouteHandler;
 }
 
@@ -48,12 +58,17 @@ export class Router {
 
   /** `method` "*" matches any method; a request goes to the longest matching prefix. */
   register(method: string, pathPrefix: string, handler: RouteHandler): void {
-    this.routes.push({ method: method.toUpperCase(), path: pathPrefix, exact: false, handler });
+    this.routes.push({ method: method.toUpperCase(), path: pathPrefix, exact: false, builtin: false, handler });
   }
 
   /** Matches only this exact path; exact routes beat prefix routes. */
   registerExact(method: string, path: string, handler: RouteHandler): void {
-    this.routes.push({ method: method.toUpperCase(), path, exact: true, handler });
+    this.routes.push({ method: method.toUpperCase(), path, exact: true, builtin: false, handler });
+  }
+
+  /** An exact route of a built-in service; any matching register()/registerExact() route wins over it. */
+  registerBuiltin(route: BuiltinRoute): void {
+    this.routes.push({ method: route.method.toUpperCase(), path: route.path, exact: true, builtin: true, handler: route.handler });
   }
 
   find(method: string, path: string): RouteHandler | undefined {
@@ -61,7 +76,11 @@ export class Router {
     for (const r of this.routes) {
       if (r.method !== "*" && r.method !== method.toUpperCase()) continue;
       if (r.exact ? path !== r.path : !path.startsWith(r.path)) continue;
-      const better = !best || (r.exact && !best.exact) || (r.exact === best.exact && r.path.length > best.path.length);
+      const better =
+        !best ||
+        (best.builtin && !r.builtin) ||
+        (best.builtin === r.builtin &&
+          ((r.exact && !best.exact) || (r.exact === best.exact && r.path.length > best.path.length)));
       if (better) best = r;
     }
     return best?.handler;

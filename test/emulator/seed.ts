@@ -1,5 +1,6 @@
 // Seed files preload a runnable emulator (main.ts --seed) or startEmulator({ seed }) with users, roles and MFA
 // devices, so a demo or shell script can rely on fixed names (and, if given, fixed keys).
+import type { SsoAccountInput, SsoConfig } from "./sso-state.ts";
 import type { EmulatorState, RoleInput, UserInput } from "./state.ts";
 
 export interface Seed {
@@ -8,6 +9,8 @@ export interface Seed {
   mfaDevices?: { serial: string; code?: string }[];
   /** See EmulatorState.credentialLifetimeOverride. */
   credentialLifetimeSeconds?: number;
+  /** IAM Identity Center: accounts assigned to the user, and the settings of POST /_emulator/sso/config. */
+  sso?: SsoConfig & { accounts?: SsoAccountInput[] };
 }
 
 export interface SeededUser {
@@ -32,5 +35,10 @@ export function applySeed(state: EmulatorState, seed: Seed): SeededUser[] {
   for (const role of seed.roles ?? []) state.addRole(role);
   for (const device of seed.mfaDevices ?? []) state.addMfaDevice(device.serial, device.code);
   if (seed.credentialLifetimeSeconds !== undefined) state.credentialLifetimeOverride = seed.credentialLifetimeSeconds;
+  if (seed.sso) {
+    const { accounts, ...config } = seed.sso;
+    state.sso.configure(config);
+    for (const account of accounts ?? []) state.sso.addAccount(account);
+  }
   return users;
 }

@@ -5,6 +5,9 @@ import { CONTROL_PREFIX, controlHandler } from "./control.ts";
 import { FaultQueue } from "./faults.ts";
 import { type CallRecord, type EmulatorContext, type EmulatorRequest, type RouteHandler, Router } from "./router.ts";
 import { applySeed, type Seed, type SeededUser } from "./seed.ts";
+import { completeAuthorize, ssoOidcRoutes } from "./sso-oidc.ts";
+import { ssoPortalRoutes } from "./sso-portal.ts";
+import type { ApproveOptions, DeviceAuthorization, SsoAccount, SsoAccountInput } from "./sso-state.ts";
 import { EmulatorState, type Role, type RoleInput, type UserInput } from "./state.ts";
 import { stsHandler } from "./sts.ts";
 
@@ -45,8 +48,30 @@ export interface Emulator {
   setCredentialLifetime(seconds: number | undefined): void;
   resetCalls(): void;
   callsFor(action: string, service?: string): CallRecord[];
-  /** Extension point for other services (SSO portal, SSO-OIDC): longest matching prefix wins, "*" = any method. */
+  /**
+   * Extension point for other services: longest matching prefix wins, "*" = any method. A registered route also
+   * wins over the built-in SSO routes it matches, so a test can stub one SSO operation.
+   */
   registerRoute(method: string, pathPrefix: string, handler: RouteHandler): void;
+
+  // --- IAM Identity Center (SSO-OIDC + SSO portal); the full state is `state.sso` ---
+  /** Assigns an account and its permission sets (role names) to the signed-in user; replaces an existing one. */
+  addSsoAccount(input: SsoAccountInput): SsoAccount;
+  /** The user approves (or with `deny`, refuses) the device authorization showing this user code. */
+  approveDevice(userCode: string, opts?: ApproveOptions): DeviceAuthorization;
+  /**
+   * The user answers the /authorize page at `authorizeUrl` (absolute, or a path): returns the URL the browser is
+   * sent to, `redirect_uri?code=…&state=…` (or `?error=access_denied…` with `deny`). Fetch it to play the browser.
+   */
+  completeAuthorize(authorizeUrl: string, opts?: ApproveOptions): string;
+  /** Every SSO access token issued so far expires now; returns how many were live. */
+  expireAccessTokens(): number;
+  /** Every SSO refresh token issued so far expires now (the sign-in sessions end); returns how many were live. */
+  expireRefreshTokens(): number;
+  /** Access tokens issued from now on live `seconds`; undefined restores the defaults (1 h with refresh, 8 h without). */
+  setSsoTokenLifetime(seconds: number | undefined): void;
+  /** ListAccounts / ListAccountRoles page size when the caller sends no max_result (default 20). */
+  ssoPageSize: number;
   stop(): Promise<void>;
 }
 
@@ -85,6 +110,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
   };
   router.registerExact("POST", "/", stsHandler());
   router.register("*", CONTROL_PREFIX, controlHandler({ state, faults, calls, resetCalls }));
+  for (const route of [...ssoOidcRoutes(), ...ssoPortalRoutes()]) router.registerBuiltin(route);
 
   const send = (res: ServerResponse, status: number, headers: Record<string, string>, body: string | Uint8Array) => {
     const bytes = typeof body === "string" ? Buffer.from(body, "utf8") : body;
@@ -153,6 +179,20 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     resetCalls,
     callsFor: (action, service = "sts") => calls.filter((c) => c.service === service && c.action === action),
     registerRoute: (method, pathPrefix, handler) => router.register(method, pathPrefix, handler),
+    addSsoAccount: (input) => state.sso.addAccount(input),
+    approveDevice: (userCode, opts) => state.sso.approveDevice(userCode, opts),
+    completeAuthorize: (authorizeUrl, opts) => completeAuthorize(state.sso, authorizeUrl, opts),
+    expireAccessTokens: () => state.sso.expireAccessTokens(),
+    expireRefreshTokens: () => state.sso.expireRefreshTokens(),
+    setSsoTokenLifetime(seconds) {
+      state.sso.setTokenLifetime(seconds);
+    },
+    get ssoPageSize() {
+      return state.sso.pageSize;
+    },
+    set ssoPageSize(size: number) {
+      state.sso.setPageSize(size);
+    },
     stop: () =>
       new Promise<void>((resolve, reject) => {
         server.close((err) => (err ? reject(err) : resolve()));

@@ -1,6 +1,7 @@
 // In-memory world of the emulator: IAM users and their keys, roles, MFA devices, the temporary credentials STS
 // has issued, and a clock that tests can move forward without waiting.
 import * as ids from "./ids.ts";
+import { SsoState } from "./sso-state.ts";
 
 export const DEFAULT_ACCOUNT = "123456789012";
 /** Code accepted for any MFA serial that was not registered with its own code. */
@@ -62,7 +63,7 @@ export interface Identity {
   principalArn: string;
 }
 
-export type CredentialSource = "session-token" | "assume-role" | "web-identity" | "federation";
+export type CredentialSource = "session-token" | "assume-role" | "web-identity" | "federation" | "sso";
 
 export interface TemporaryCredential {
   accessKeyId: string;
@@ -143,6 +144,8 @@ export class EmulatorState {
   readonly mfaDevices = new Map<string, string>();
   /** When set, every credential STS issues expires this many seconds after issue, whatever was requested. */
   credentialLifetimeOverride: number | undefined;
+  /** IAM Identity Center (SSO-OIDC and the SSO portal); its role credentials are issued through this state. */
+  readonly sso = new SsoState(this);
 
   now(): Date {
     return this.clock.now();
