@@ -45,6 +45,53 @@ export async function runCli(argv: string[]): Promise<number> {
       return (await import("./commands/cache.ts")).cacheClear();
     }));
 
+  cli
+    .command("exec <name> [...command]", "run COMMAND with the credentials of NAME in its environment: sesame exec NAME -- COMMAND [ARGS…]")
+    // cac stops parsing at the first `--` and hands the rest over untouched (options["--"]). Without
+    // `--`, flags meant for COMMAND would be read as sesame's: allow them here only to refuse them
+    // with a useful message instead of cac's "Unknown option".
+    .allowUnknownOptions()
+    .action(run(async () => {
+      const [name, ...before] = cli.args as string[];
+      const after = (cli.options["--"] ?? []) as string[];
+      const known = new Set(["--", ...cli.globalCommand.options.flatMap((o) => o.names)]);
+      const stray = Object.keys(cli.options).filter((k) => !known.has(k));
+      if (stray.length) {
+        throw new UsageError(`exec: ${stray.map((k) => (k.length > 1 ? `--${k}` : `-${k}`)).join(", ")} is not a sesame option`, `put -- before the command: sesame exec ${name} -- COMMAND [ARGS…]`);
+      }
+      // `sesame exec NAME cmd -- x` keeps its `--` for cmd; `sesame exec NAME -- cmd x` does not.
+      const command = before.length && after.length ? [...before, "--", ...after] : [...before, ...after];
+      return (await import("./commands/exec.ts")).exec(name!, command, cli.options as { config?: string });
+    }));
+
+  cli
+    .command("env <name>", "print shell statements that export the credentials of NAME")
+    .option("--shell <shell>", "sh, fish or powershell (default: sh)")
+    .action(run(async () => (await import("./commands/env.ts")).env((cli.args as string[])[0]!, cli.options as { config?: string; shell?: string })));
+
+  cli
+    .command("whoami <name>", "call STS GetCallerIdentity with the credentials of NAME")
+    .option("--json", "machine-readable output")
+    .action(run(async () => (await import("./commands/whoami.ts")).whoami((cli.args as string[])[0]!, cli.options as { config?: string; json?: boolean })));
+
+  cli
+    .command("profiles <action>", "profiles sync: one [profile NAME] per session in ~/.aws/config ($AWS_CONFIG_FILE), using credential_process")
+    .option("--dry-run", "print what would change as a diff and write nothing")
+    .action(run(async () => {
+      const [action] = cli.args as string[];
+      if (action !== "sync") throw new UsageError(`unknown profiles action "${action}"`, "use: sesame profiles sync [--dry-run]");
+      return (await import("./commands/profiles-sync.ts")).profilesSync(cli.options as { config?: string; dryRun?: boolean });
+    }));
+
+  cli
+    .command("completion [shell]", "print a completion script for bash, zsh or fish")
+    .option("--sessions", "print the session names, one per line (what the scripts call)")
+    .action(run(async () => {
+      const spec = cli.commands.map((c) => ({ name: c.name, description: c.description, options: c.options.map((o) => o.rawName) }));
+      const global = cli.globalCommand.options.map((o) => o.rawName);
+      return (await import("./commands/completion.ts")).completion((cli.args as string[])[0], cli.options as { config?: string; sessions?: boolean }, global, spec);
+    }));
+
   cli.help();
   cli.version(VERSION);
 

@@ -1,0 +1,22 @@
+// sesame env NAME [--shell sh|fish|powershell]: export statements for a session's credentials, for
+// `eval "$(sesame env NAME)"`. Only the statements go to stdout.
+import { writeSync } from "node:fs";
+import { catalogPath } from "../catalog/locate.ts";
+import { loadCatalog, sessionNamed } from "../catalog/load.ts";
+import { UsageError } from "../errors.ts";
+import { credentialEnv, renderEnv, SHELLS, type Shell } from "../output/shell-env.ts";
+
+export function parseShell(v: unknown): Shell {
+  if (v === undefined || v === true) return "sh"; // `--shell` alone is caught by cac; true only in tests
+  if (typeof v === "string" && (SHELLS as readonly string[]).includes(v)) return v as Shell;
+  throw new UsageError(`unknown shell "${String(v)}"`, `use --shell ${SHELLS.join(", --shell ")}`);
+}
+
+export async function env(name: string, opts: { config?: string; shell?: unknown }, environ: Record<string, string | undefined> = process.env): Promise<void> {
+  const shell = parseShell(opts.shell); // before any I/O
+  const cat = loadCatalog(catalogPath(opts.config, environ));
+  const s = sessionNamed(cat, name);
+  const { resolveSession } = await import("./resolve.ts");
+  const creds = await resolveSession(cat, s, environ);
+  writeSync(1, renderEnv(credentialEnv(creds, s.region ?? cat.defaults.region), shell));
+}

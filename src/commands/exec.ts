@@ -1,0 +1,73 @@
+// sesame exec NAME -- CMD ARGS…: runs CMD with the session's credentials in its environment and
+// becomes it as far as a parent can: stdio is shared, SIGINT/SIGTERM/SIGHUP are passed on, and CMD's
+// exit status (128 + signal number when a signal ended it, as shells report it) is sesame's.
+import { spawn } from "node:child_process";
+import { constants } from "node:os";
+import { catalogPath } from "../catalog/locate.ts";
+import { loadCatalog, sessionNamed } from "../catalog/load.ts";
+import { SesameError, UsageError } from "../errors.ts";
+import { applyEnv, credentialEnv } from "../output/shell-env.ts";
+
+const FORWARDED = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
+
+/** Checks that need no I/O, done before the catalog is even read. */
+export function validateExec(command: readonly string[], env: Record<string, string | undefined>): void {
+  // A nested exec would silently swap the outer credentials for the inner ones (aws-vault refuses too).
+  if (env.SESAME_SESSION) throw new UsageError(`already inside sesame exec for session ${env.SESAME_SESSION}`, "exit that shell first");
+  if (command.length === 0 || command[0] === "") throw new UsageError("exec needs a command to run", "usage: sesame exec NAME -- COMMAND [ARGS…]");
+}
+
+export async function exec(name: string, command: readonly string[], opts: { config?: string }, env: Record<string, string | undefined> = process.env): Promise<number> {
+  validateExec(command, env);
+  const cat = loadCatalog(catalogPath(opts.config, env));
+  const s = sessionNamed(cat, name);
+  const { resolveSession } = await import("./resolve.ts");
+  const creds = await resolveSession(cat, s, env);
+  const childEnv = applyEnv(env, credentialEnv(creds, s.region ?? cat.defaults.region));
+  childEnv.SESAME_SESSION = name;
+  return run(command, childEnv);
+}
+
+/** Spawns, forwards signals, and resolves to the exit status sesame should return. */
+export function run(command: readonly string[], env: Record<string, string>): Promise<number> {
+  return new Promise<number>((resolve, reject) => {
+    // Handlers go in before the spawn: a signal that arrives while the child starts must not take
+    // the default action (killing sesame and orphaning the child). They run from the event loop,
+    // so by the time one runs, `child` is set.
+    let child: ReturnType<typeof spawn> | undefined;
+    const handlers: [string, () => void][] = [];
+    const cleanup = () => {
+      for (const [sig, h] of handlers) process.off(sig, h);
+    };
+    for (const sig of FORWARDED) {
+      const h = () => {
+        // A terminal's Ctrl-C reaches the child by itself (same process group); a `kill` aimed at
+        // sesame alone does not, so pass it on either way.
+        try { child?.kill(sig); } catch { /* already gone */ }
+      };
+      try {
+        process.on(sig, h);
+        handlers.push([sig, h]);
+      } catch {
+        /* a signal this platform cannot listen for (SIGHUP on Windows under Deno) */
+      }
+    }
+    try {
+      child = spawn(command[0]!, command.slice(1), { stdio: "inherit", env });
+    } catch (e) {
+      cleanup();
+      throw e;
+    }
+    child.once("error", (e: NodeJS.ErrnoException) => {
+      cleanup();
+      // env(1)'s statuses: 127 when the command is not found, 126 when it cannot be run.
+      if (e.code === "ENOENT") reject(new SesameError("exec.not-found", `command not found: ${command[0]}`, 127, "check the name, or give its full path"));
+      else reject(new SesameError("exec.cannot-run", `cannot run ${command[0]}: ${e.code ?? e.message}`, 126, "check that it is an executable file"));
+    });
+    child.once("exit", (code, signal) => {
+      cleanup();
+      if (code !== null) resolve(code);
+      else resolve(128 + (signal ? (constants.signals as Record<string, number>)[signal] ?? 0 : 0));
+    });
+  });
+}

@@ -1,0 +1,21 @@
+// sesame whoami NAME [--json]: who AWS says the session is (STS GetCallerIdentity), the quickest
+// proof that a session works end to end. --json uses the AWS CLI's own field names.
+import { writeSync } from "node:fs";
+import { catalogPath } from "../catalog/locate.ts";
+import { loadCatalog, sessionNamed } from "../catalog/load.ts";
+import { stsRegion } from "../credentials/identity.ts";
+
+export async function whoami(name: string, opts: { config?: string; json?: boolean }, env: Record<string, string | undefined> = process.env): Promise<void> {
+  const cat = loadCatalog(catalogPath(opts.config, env));
+  const s = sessionNamed(cat, name);
+  const { resolveSession } = await import("./resolve.ts");
+  const creds = await resolveSession(cat, s, env);
+  const { stsAdapter } = await import("../aws/sts.ts");
+  const id = await stsAdapter(env).getCallerIdentity(creds, stsRegion(s, cat));
+  const fields = { UserId: id.userId, Account: id.account, Arn: id.arn };
+  if (opts.json) {
+    writeSync(1, JSON.stringify(fields) + "\n");
+    return;
+  }
+  writeSync(1, `Account  ${fields.Account}\nArn      ${fields.Arn}\nUserId   ${fields.UserId}\n`);
+}
