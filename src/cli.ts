@@ -84,6 +84,28 @@ export async function runCli(argv: string[]): Promise<number> {
     }));
 
   cli
+    .command("login <sso>", "sign in to IAM Identity Center (browser with PKCE, or device code)")
+    .option("--device-code", "use the device-code flow (for a browser on another machine)")
+    .option("--no-browser", "print the URL instead of opening a browser")
+    .option("--force", "sign in again even if the current sign-in is still valid")
+    .action(run(async () => (await import("./commands/login.ts")).loginCommand((cli.args as string[])[0]!, cli.options as { config?: string; deviceCode?: boolean; browser?: boolean; force?: boolean })));
+
+  cli
+    .command("logout [sso]", "sign out of IAM Identity Center (every SSO when none is named) and forget its tokens and credentials")
+    .action(run(async () => (await import("./commands/logout.ts")).logoutCommand((cli.args as string[])[0], cli.options as { config?: string })));
+
+  cli
+    .command("sso <action> <sso>", "sso sync: add a session for every account and role the sign-in reaches")
+    .option("--dry-run", "print the change to the catalog as a diff and write nothing")
+    .option("--no-prune", "keep sessions whose account or role is no longer reachable")
+    .option("--region <region>", "region = … for every generated session")
+    .action(run(async () => {
+      const [action, name] = cli.args as string[];
+      if (action !== "sync") throw new UsageError(`unknown sso action "${action}"`, "use: sesame sso sync NAME");
+      return (await import("./commands/sso-sync.ts")).ssoSyncCommand(name!, cli.options as { config?: string; dryRun?: boolean; prune?: boolean; region?: string });
+    }));
+
+  cli
     .command("completion [shell]", "print a completion script for bash, zsh or fish")
     .option("--sessions", "print the session names, one per line (what the scripts call)")
     .action(run(async () => {

@@ -65,3 +65,14 @@ async function refresh(sso: SsoSessionDef, t: SsoToken, d: Deps): Promise<SsoTok
     throw e;
   }
 }
+
+/** The portal refused `rejected` (revoked, or expired early): refresh once, under the lock, if possible. */
+export async function refreshAfterRejection(sso: SsoSessionDef, rejected: string, d: Deps): Promise<string | undefined> {
+  const store = await d.secrets();
+  return withLock(ssoLockPath(d, sso.name), { timeoutMs: lockTimeoutMs(d.env), staleMs: 15 * 60_000, what: `signing in to "${sso.name}"` }, async () => {
+    const t = await loadToken(store, sso.name);
+    if (t && t.accessToken !== rejected && t.expiresAt - d.now() > TOKEN_USABLE_MS) return t.accessToken; // someone already did
+    if (!t?.refreshToken) return undefined;
+    return (await refresh(sso, t, d))?.accessToken;
+  });
+}

@@ -465,6 +465,12 @@ describe("SSO portal with @aws-sdk/client-sso", () => {
     expect(calls.map((c) => c.params.next_token === undefined)).toEqual([true, false, false]);
     expect(calls.every((c) => c.status === 200)).toBe(true);
 
+    // A page size below max_result caps the page: clients must follow nextToken.
+    const capped = await ssoClient(emu).send(new ListAccountsCommand({ accessToken, maxResults: 5 }));
+    expect(capped.accountList).toHaveLength(2);
+    expect(capped.nextToken).toBeTruthy();
+
+    emu.ssoPageSize = 20;
     const first = await ssoClient(emu).send(new ListAccountsCommand({ accessToken, maxResults: 5 }));
     expect(first.nextToken).toBeFalsy();
     expect(first.accountList![0]).toEqual({ accountId: DEV, accountName: "dev", emailAddress: "dev@example.com" });

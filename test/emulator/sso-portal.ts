@@ -48,8 +48,11 @@ function page<T>(req: EmulatorRequest, sso: SsoState, list: string, items: T[]):
   let size = sso.pageSize;
   const max = q.get("max_result");
   if (max !== null) {
-    size = Number(max);
-    if (!Number.isInteger(size) || size < 1 || size > 100) invalid("max_result must be between 1 and 100");
+    const asked = Number(max);
+    if (!Number.isInteger(asked) || asked < 1 || asked > 100) invalid("max_result must be between 1 and 100");
+    // max_result is an upper bound: the service may answer with fewer items (and a nextToken), so a
+    // page size set lower than the client asks for caps it — clients must follow nextToken either way.
+    size = Math.min(asked, sso.pageSize);
   }
   let offset = 0;
   const token = q.get("next_token");
