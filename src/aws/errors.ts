@@ -15,7 +15,10 @@ export function toSesameError(e: unknown, service: string, op: string, endpoint?
   if (e instanceof SesameError) return e;
   const err = e as { name?: string; message?: string; code?: string; $metadata?: { httpStatusCode?: number }; $fault?: string };
   const netCode = err.code ?? (err as { cause?: { code?: string } }).cause?.code;
-  if (netCode && /^(ECONNREFUSED|ENOTFOUND|ETIMEDOUT|ECONNRESET|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH)$/.test(netCode)) {
+  if (netCode === "ETIMEDOUT" || err.name === "TimeoutError") {
+    return new SesameError("network", `${service}${endpoint ? ` at ${endpoint}` : ""} did not answer in time (${op}, 3 attempts)`, 5, "check the network connection and any AWS_ENDPOINT_URL_* setting");
+  }
+  if (netCode && /^(ECONNREFUSED|ENOTFOUND|ECONNRESET|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH)$/.test(netCode)) {
     return new SesameError("network", `cannot reach ${service}${endpoint ? ` at ${endpoint}` : ""} (${netCode})`, 5, "check the network connection and any AWS_ENDPOINT_URL_* setting");
   }
   if (err.$metadata !== undefined || err.$fault !== undefined) {

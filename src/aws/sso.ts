@@ -1,5 +1,6 @@
 // Thin adapter over @aws-sdk/client-sso (the IAM Identity Center portal). Loaded dynamically.
 import { GetRoleCredentialsCommand, LogoutCommand, paginateListAccountRoles, paginateListAccounts, SSOClient } from "@aws-sdk/client-sso";
+import { clientConfig } from "./client-config.ts";
 import { endpointOverride } from "./endpoints.ts";
 import { toSesameError } from "./errors.ts";
 import type { SsoPortalAdapter } from "./sso-types.ts";
@@ -7,7 +8,7 @@ import type { SsoPortalAdapter } from "./sso-types.ts";
 export function ssoPortalAdapter(env: Record<string, string | undefined> = process.env): SsoPortalAdapter {
   const endpoint = endpointOverride("SSO", env);
   // Adaptive retries pace discovery of large organisations instead of failing on the first 429.
-  const client = (region: string) => new SSOClient({ region, ...(endpoint ? { endpoint } : {}), maxAttempts: 8, retryMode: "adaptive" });
+  const client = (region: string) => new SSOClient({ ...clientConfig(region, endpoint), maxAttempts: 8, retryMode: "adaptive" });
   return {
     async getRoleCredentials(region, accessToken, accountId, roleName) {
       try {

@@ -3,6 +3,7 @@
 import { AssumeRoleCommand, GetCallerIdentityCommand, GetSessionTokenCommand, STSClient } from "@aws-sdk/client-sts";
 import type { Credentials as StsCreds } from "@aws-sdk/client-sts";
 import type { Credentials } from "../credentials/types.ts";
+import { clientConfig } from "./client-config.ts";
 import { endpointOverride } from "./endpoints.ts";
 import { toSesameError } from "./errors.ts";
 import type { StsAdapter } from "./sts-types.ts";
@@ -10,10 +11,8 @@ import type { StsAdapter } from "./sts-types.ts";
 function client(creds: Credentials, region: string, env: Record<string, string | undefined>): STSClient {
   const endpoint = endpointOverride("STS", env);
   return new STSClient({
-    region,
-    ...(endpoint ? { endpoint } : {}),
+    ...clientConfig(region, endpoint),
     credentials: { accessKeyId: creds.accessKeyId, secretAccessKey: creds.secretAccessKey, ...(creds.sessionToken ? { sessionToken: creds.sessionToken } : {}) },
-    maxAttempts: 4,
   });
 }
 
