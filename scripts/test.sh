@@ -25,7 +25,7 @@ fi
 # and keep bun's own exit status.
 if [ -t 2 ]; then export FORCE_COLOR=1; fi
 {
-  bash "$root/scripts/with-keyring.sh" "$bun" test --reporter=junit --reporter-outfile="$junit" "$@" 2>&1 1>&3 3>&- |
+  bash "$root/scripts/with-keyring.sh" "$bun" test --timeout 60000 --reporter=junit --reporter-outfile="$junit" "$@" 2>&1 1>&3 3>&- |
     tee "$log" >&2
   status=${PIPESTATUS[0]}
 } 3>&1
