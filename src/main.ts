@@ -4,7 +4,8 @@ import { writeSync } from "node:fs";
 import { EXIT, SesameError } from "./errors.ts";
 
 export async function main(argv: string[]): Promise<number> {
-  const verbose = argv.includes("--verbose");
+  const verbose = argv.includes("--verbose") || process.env.SESAME_VERBOSE === "1";
+  if (verbose) (await import("./log.ts")).setVerbose(true);
   try {
     if (argv[0] === "credential-process") {
       const { credentialProcess } = await import("./commands/credential-process.ts");

@@ -26,7 +26,7 @@ export function parseArgs(argv: string[]): CredentialProcessArgs {
       if (!config) throw new UsageError("--config needs a path", "write --config PATH");
     } else if (a.startsWith("--config=")) config = a.slice(9);
     else if (a === "--no-cache") noCache = true;
-    else if (a === "--verbose") { /* accepted; errors are already one line */ }
+    else if (a === "--verbose") { /* main.ts turns the log on */ }
     else if (a.startsWith("-")) throw new UsageError(`unknown option ${a} for credential-process`, "usage: sesame credential-process NAME [--config PATH] [--no-cache]");
     else if (name === undefined) name = a;
     else throw new UsageError(`unexpected argument "${a}"`, "usage: sesame credential-process NAME");

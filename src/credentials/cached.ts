@@ -3,6 +3,7 @@
 import { join } from "node:path";
 import { entryName, isFresh, readEntry, writeEntry } from "../store/cache.ts";
 import { lockTimeoutMs, withLock } from "../store/lock.ts";
+import { log } from "../log.ts";
 import type { Credentials, Deps, Provider } from "./types.ts";
 
 export function cached(hop: string, identity: string, d: Deps, fetch: Provider): Provider {
@@ -10,18 +11,22 @@ export function cached(hop: string, identity: string, d: Deps, fetch: Provider):
     const loc = { cacheDir: d.cacheDir, stateDir: d.stateDir };
     const hit = await readEntry(loc, identity);
     if (isFresh(hit, d.now(), d.refreshMargin)) {
+      log("cache hit", { hop, expires: hit.expiration });
       d.trace?.({ hop, source: "cache" });
       return hit;
     }
+    log(hit ? "cache entry within the refresh margin" : "cache miss", { hop });
     const lockPath = join(d.cacheDir, `${await entryName(identity)}.lock`);
     return withLock(lockPath, { timeoutMs: lockTimeoutMs(d.env), staleMs: 10 * 60_000, what: `fetching credentials for "${hop}"` }, async () => {
       const again = await readEntry(loc, identity);
       if (isFresh(again, d.now(), d.refreshMargin)) {
+        log("fetched by another process meanwhile", { hop });
         d.trace?.({ hop, source: "cache" });
         return again;
       }
       const fresh = await fetch();
       await writeEntry(loc, identity, fresh);
+      log("fetched", { hop, accessKeyId: fresh.accessKeyId, expires: fresh.expiration });
       d.trace?.({ hop, source: "upstream" });
       return fresh;
     });
