@@ -202,7 +202,7 @@ async function buildFloor(dir: string): Promise<string> {
   const outfile = join(dir, "floor");
   const r = await Bun.build({
     entrypoints: [join(dir, "main.ts")],
-    compile: { outfile, autoloadDotenv: false, autoloadBunfig: false },
+    compile: { outfile, autoloadDotenv: false, autoloadBunfig: false, jitPolicy: 1000 },
     bytecode: true,
     minify: true,
     splitting: true,
@@ -263,7 +263,7 @@ async function fillCache(env: Env, catalogFile: string): Promise<number> {
   const dir = cacheDirOf(env);
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   chmodSync(dir, 0o700);
-  const key = ensureCacheKey(stateDirOf(env));
+  const key = await ensureCacheKey(stateDirOf(env));
   const expiration = new Date(Date.now() + 3600_000);
   let i = 0;
   for (const s of cat.sessions.values()) {

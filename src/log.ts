@@ -1,6 +1,5 @@
 // --verbose: what sesame does, on stderr, one line per event, with secrets redacted by construction —
 // any field whose name mentions a secret, token, password or key id shows only its last 4 characters.
-import { writeSync } from "node:fs";
 
 let on = false;
 
@@ -25,5 +24,5 @@ export function log(event: string, fields: Record<string, unknown> = {}): void {
   const parts = Object.entries(fields)
     .filter(([, v]) => v !== undefined)
     .map(([k, v]) => `${k}=${redact(k, v)}`);
-  writeSync(2, `sesame: [verbose] ${event}${parts.length ? " " + parts.join(" ") : ""}\n`);
+  console.error(`sesame: [verbose] ${event}${parts.length ? " " + parts.join(" ") : ""}`);
 }

@@ -1,6 +1,6 @@
 // Entry point and the one error boundary. `credential-process` (every SDK process calls it) goes
 // straight to its small module; everything else loads the full CLI (cac) on demand.
-import { writeSync } from "node:fs";
+// No node:fs here: stderr goes through console.error, which costs nothing extra on the warm path.
 import { EXIT, SesameError } from "./errors.ts";
 
 export async function main(argv: string[]): Promise<number> {
@@ -14,7 +14,7 @@ export async function main(argv: string[]): Promise<number> {
     }
     if (argv.length === 1 && (argv[0] === "--version" || argv[0] === "-v")) {
       const { VERSION } = await import("./version.ts");
-      writeSync(1, `sesame ${VERSION}\n`);
+      console.log(`sesame ${VERSION}`);
       return EXIT.ok;
     }
     const { runCli } = await import("./cli.ts");
@@ -26,13 +26,13 @@ export async function main(argv: string[]): Promise<number> {
 
 export function report(e: unknown, verbose: boolean): number {
   if (e instanceof SesameError) {
-    writeSync(2, e.toLine().replace(/\s+/g, " ") + "\n");
-    if (verbose && e.cause) writeSync(2, `sesame: cause: ${String((e.cause as Error)?.stack ?? e.cause)}\n`);
+    console.error(e.toLine().replace(/\s+/g, " "));
+    if (verbose && e.cause) console.error(`sesame: cause: ${String((e.cause as Error)?.stack ?? e.cause)}`);
     return e.exit;
   }
   const msg = ((e as Error)?.message ?? String(e)).split("\n")[0];
-  writeSync(2, `sesame: internal error: ${msg} (rerun with --verbose for details)\n`);
-  if (verbose) writeSync(2, `${(e as Error)?.stack ?? ""}\n`);
+  console.error(`sesame: internal error: ${msg} (rerun with --verbose for details)`);
+  if (verbose) console.error(`${(e as Error)?.stack ?? ""}`);
   return EXIT.internal;
 }
 

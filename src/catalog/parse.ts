@@ -12,9 +12,9 @@ export interface ParsedToml {
   file: string;
   data: Record<string, unknown>;
   /** "session.alice" → header position; "session.alice.role_arn" → key position */
-  keys: Map<string, Pos>;
+  readonly keys: Map<string, Pos>;
   /** "session.alice.role_arn" → position of the value */
-  values: Map<string, Pos>;
+  readonly values: Map<string, Pos>;
 }
 
 export function parseToml(file: string, text: string): ParsedToml {
@@ -28,8 +28,19 @@ export function parseToml(file: string, text: string): ParsedToml {
     }
     throw e;
   }
-  const { keys, values } = indexPositions(text);
-  return { file, data, keys, values };
+  // The position index is only needed to word a refusal: build it on first use (the warm path never does).
+  let index: { keys: Map<string, Pos>; values: Map<string, Pos> } | undefined;
+  const positions = () => (index ??= indexPositions(text));
+  return {
+    file,
+    data,
+    get keys() {
+      return positions().keys;
+    },
+    get values() {
+      return positions().values;
+    },
+  };
 }
 
 /** Splits a dotted TOML key (`session."my.name".type`) into its parts. */

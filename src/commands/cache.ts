@@ -4,6 +4,6 @@ import { cacheDir, stateDir } from "../catalog/locate.ts";
 import { clearEntries } from "../store/cache.ts";
 
 export async function cacheClear(env: Record<string, string | undefined> = process.env): Promise<void> {
-  const n = clearEntries({ cacheDir: cacheDir(env), stateDir: stateDir(env) });
+  const n = await clearEntries({ cacheDir: cacheDir(env), stateDir: stateDir(env) });
   writeSync(2, `sesame: removed ${n} cached credential${n === 1 ? "" : "s"}\n`);
 }

@@ -1,10 +1,10 @@
-// The hot path. Statically imports only node:, smol-toml, catalog/*, the cache and the JSON writer;
+// The hot path. Statically imports no node: module, only smol-toml, catalog/*, the cache and the JSON writer;
 // the provider chain (and with it @aws-sdk/*, the keyring addon) loads only on a miss.
-import { writeSync } from "node:fs";
+import { catalogFromText, NO_CATALOG_FIX, sessionNamed } from "../catalog/catalog.ts";
 import { catalogPath, cacheDir, stateDir } from "../catalog/locate.ts";
-import { loadCatalog, sessionNamed } from "../catalog/load.ts";
 import { hopIdentity } from "../credentials/identity.ts";
-import { UsageError } from "../errors.ts";
+import { CatalogError, UsageError } from "../errors.ts";
+import { readFileText } from "../runtime/read-file.ts";
 import { credentialJson } from "../output/credential-json.ts";
 import { isFresh, readEntry } from "../store/cache.ts";
 
@@ -39,17 +39,30 @@ export function parseArgs(argv: string[]): CredentialProcessArgs {
 
 export async function credentialProcess(argv: string[], env: Record<string, string | undefined> = process.env): Promise<void> {
   const args = parseArgs(argv);
-  const cat = loadCatalog(catalogPath(args.config, env));
+  const file = catalogPath(args.config, env);
+  let text: string | undefined;
+  try {
+    text = await readFileText(file);
+  } catch (e) {
+    throw new CatalogError(file, undefined, `cannot read the catalog (${(e as { code?: string }).code ?? "error"})`, "check the file's permissions");
+  }
+  if (text === undefined) throw new CatalogError(file, undefined, "no catalog here", NO_CATALOG_FIX);
+  const cat = catalogFromText(file, text);
   const session = sessionNamed(cat, args.name);
   const loc = { cacheDir: cacheDir(env), stateDir: stateDir(env) };
   if (!args.noCache) {
     const hit = await readEntry(loc, hopIdentity(cat, session, env));
     if (isFresh(hit, Date.now(), cat.defaults.refreshMargin)) {
-      writeSync(1, credentialJson(hit));
+      writeOut(credentialJson(hit));
       return;
     }
   }
   const { resolveSession } = await import("./resolve.ts");
   const creds = await resolveSession(cat, session, env, args.noCache === true);
-  writeSync(1, credentialJson(creds));
+  writeOut(credentialJson(creds));
+}
+
+/** console.log is the cheapest way to stdout in a compiled Bun binary (shared/PERF-NOTES.md). */
+function writeOut(line: string): void {
+  console.log(line.endsWith("\n") ? line.slice(0, -1) : line);
 }

@@ -1,12 +1,13 @@
 // The default RoleSessionName: "sesame-" + the local user name, cleaned to STS's character set
 // ([\w+=,.@-], 2–64 characters), so CloudTrail shows who assumed the role. Never empty.
-import { userInfo } from "node:os";
 
 export function defaultRoleSessionName(env: Record<string, string | undefined> = process.env): string {
   let user = env.USER || env.LOGNAME || env.USERNAME || "";
   if (!user) {
     try {
-      user = userInfo().username;
+      // node:os only when no variable names the user (it costs start-up time on the warm path)
+      const os = process.getBuiltinModule?.("node:os") as typeof import("node:os") | undefined;
+      user = os?.userInfo().username ?? "";
     } catch {
       user = "";
     }

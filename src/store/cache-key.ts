@@ -1,26 +1,24 @@
 // The cache's AES-256 key: 32 random bytes in a 0600 file under the state folder (not the cache folder),
 // created once with link() so that parallel first runs agree on one key. Why a file and not the
 // keyring: see docs/cache.md (the keyring costs ~4x the whole warm call).
-import { linkSync, readFileSync, unlinkSync } from "node:fs";
-import { join } from "node:path";
-import { writeFileAtomic } from "./files.ts";
+import { joinPath } from "../runtime/paths.ts";
+import { readFileBytes } from "../runtime/read-file.ts";
 
 const KEY_FILE = "cache.key";
 
-export function readCacheKey(stateDir: string): Uint8Array<ArrayBuffer> | undefined {
-  try {
-    const raw = readFileSync(join(stateDir, KEY_FILE), "utf8").trim();
-    const key = Buffer.from(raw, "base64");
-    return key.length === 32 ? new Uint8Array(key) : undefined;
-  } catch {
-    return undefined;
-  }
+export async function readCacheKey(stateDir: string): Promise<Uint8Array<ArrayBuffer> | undefined> {
+  const raw = await readFileBytes(joinPath(stateDir, KEY_FILE));
+  if (!raw) return undefined;
+  const key = Buffer.from(new TextDecoder().decode(raw).trim(), "base64");
+  return key.length === 32 ? new Uint8Array(key) : undefined;
 }
 
-export function ensureCacheKey(stateDir: string): Uint8Array<ArrayBuffer> {
-  const existing = readCacheKey(stateDir);
+export async function ensureCacheKey(stateDir: string): Promise<Uint8Array<ArrayBuffer>> {
+  const existing = await readCacheKey(stateDir);
   if (existing) return existing;
-  const path = join(stateDir, KEY_FILE);
+  const { linkSync, unlinkSync } = await import("node:fs");
+  const { writeFileAtomic } = await import("./files.ts");
+  const path = joinPath(stateDir, KEY_FILE);
   const tmp = `${path}.${process.pid}.new`;
   writeFileAtomic(tmp, Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString("base64") + "\n");
   try {
@@ -30,7 +28,7 @@ export function ensureCacheKey(stateDir: string): Uint8Array<ArrayBuffer> {
   } finally {
     try { unlinkSync(tmp); } catch { /* gone */ }
   }
-  const key = readCacheKey(stateDir);
+  const key = await readCacheKey(stateDir);
   if (!key) throw new Error(`cannot create the cache key at ${path}`);
   return key;
 }

@@ -2,11 +2,11 @@
 // magic | 12-byte IV | AES-256-GCM(ciphertext + tag) with the hop identity as associated data, so an
 // entry moved to another name, edited, truncated or made with another key is a miss — never served.
 // WebCrypto, not node:crypto: it is the cheaper import on the warm path (shared/PERF-NOTES.md).
-import { readFileSync, unlinkSync, readdirSync } from "node:fs";
-import { join } from "node:path";
+// Reading statically imports neither node:fs nor node:path (see runtime/read-file.ts); writing loads them.
 import type { Credentials } from "../credentials/types.ts";
+import { joinPath as join } from "../runtime/paths.ts";
+import { readFileBytes } from "../runtime/read-file.ts";
 import { ensureCacheKey, readCacheKey } from "./cache-key.ts";
-import { writeFileAtomic } from "./files.ts";
 
 const MAGIC = new Uint8Array([0x53, 0x53, 0x4d, 0x01]); // "SSM" v1
 const enc = new TextEncoder();
@@ -27,15 +27,15 @@ export interface CacheLocation {
 
 /** The entry, or undefined on any kind of miss (absent, damaged, other key). */
 export async function readEntry(loc: CacheLocation, identity: string): Promise<Credentials | undefined> {
-  const raw = readCacheKey(loc.stateDir);
+  const raw = await readCacheKey(loc.stateDir);
   if (!raw) return undefined;
-  let blob: Uint8Array<ArrayBuffer>;
+  let blob: Uint8Array<ArrayBuffer> | undefined;
   try {
-    blob = new Uint8Array(readFileSync(join(loc.cacheDir, (await entryName(identity)) + ".cred")));
+    blob = await readFileBytes(join(loc.cacheDir, (await entryName(identity)) + ".cred"));
   } catch {
-    return undefined;
+    return undefined; // unreadable is a miss
   }
-  return decodeEntry(raw, identity, blob);
+  return blob && decodeEntry(raw, identity, blob);
 }
 
 export async function decodeEntry(raw: Uint8Array<ArrayBuffer>, identity: string, blob: Uint8Array<ArrayBuffer>): Promise<Credentials | undefined> {
@@ -71,11 +71,13 @@ export async function encodeEntry(raw: Uint8Array<ArrayBuffer>, identity: string
 
 export async function writeEntry(loc: CacheLocation, identity: string, c: Credentials): Promise<void> {
   if (!c.expiration) return; // long-lived keys are never cached
-  const raw = ensureCacheKey(loc.stateDir);
+  const raw = await ensureCacheKey(loc.stateDir);
+  const { writeFileAtomic } = await import("./files.ts");
   writeFileAtomic(join(loc.cacheDir, (await entryName(identity)) + ".cred"), await encodeEntry(raw, identity, c));
 }
 
 export async function deleteEntry(loc: CacheLocation, identity: string): Promise<boolean> {
+  const { unlinkSync } = await import("node:fs");
   try {
     unlinkSync(join(loc.cacheDir, (await entryName(identity)) + ".cred"));
     return true;
@@ -85,7 +87,8 @@ export async function deleteEntry(loc: CacheLocation, identity: string): Promise
 }
 
 /** Removes every entry (sesame cache clear). */
-export function clearEntries(loc: CacheLocation): number {
+export async function clearEntries(loc: CacheLocation): Promise<number> {
+  const { readdirSync, unlinkSync } = await import("node:fs");
   let n = 0;
   let names: string[] = [];
   try {

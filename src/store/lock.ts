@@ -1,6 +1,6 @@
 // Cross-process lock files for single-flight: O_EXCL create, holder PID + start time inside.
 // A lock whose holder died (same host, PID gone) or that is older than staleMs is taken over;
-// a waiter backs off (10 ms → 250 ms with jitter) and gives up at its deadline with a clear error.
+// a waiter backs off (10 ms → 25 ms with jitter: a lock is held for one STS round trip) and gives up at its deadline with a clear error.
 import { closeSync, openSync, readFileSync, renameSync, unlinkSync, writeSync, linkSync } from "node:fs";
 import { hostname } from "node:os";
 import { dirname } from "node:path";
@@ -61,7 +61,7 @@ export async function acquire(path: string, opts: LockOptions): Promise<() => vo
       throw new BusyError(`gave up waiting for another sesame to finish ${opts.what}${who}`, `try again, or remove ${path} if no sesame is running`);
     }
     await new Promise((r) => setTimeout(r, delay + Math.random() * delay));
-    delay = Math.min(delay * 2, 250);
+    delay = Math.min(delay * 2, 25);
   }
 }
 

@@ -66,10 +66,9 @@ describe("cache entries", () => {
     expect(await readEntry(loc, "id-1")).toBeUndefined();
   });
 
-  test("parallel first runs agree on one key", () => {
+  test("parallel first runs agree on one key", async () => {
     const loc = tmp();
-    const a = ensureCacheKey(loc.stateDir);
-    const b = ensureCacheKey(loc.stateDir);
+    const [a, b] = await Promise.all([ensureCacheKey(loc.stateDir), ensureCacheKey(loc.stateDir)]);
     expect(Buffer.from(a).equals(Buffer.from(b))).toBe(true);
   });
 });
