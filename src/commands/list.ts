@@ -4,7 +4,9 @@ import { catalogPath, cacheDir, stateDir } from "../catalog/locate.ts";
 import { loadCatalog } from "../catalog/load.ts";
 import { accountOf, roleOf, type Catalog, type Session } from "../catalog/types.ts";
 import { chainOf, hopIdentity, stsRegion } from "../credentials/identity.ts";
-import { readEntry } from "../store/cache.ts";
+import { entryReader } from "../store/cache.ts";
+import type { Credentials } from "../credentials/types.ts";
+import type { SecretStore } from "../store/secret-store.ts";
 import { renderTable } from "../output/table.ts";
 
 export interface ListRow {
@@ -21,9 +23,9 @@ export interface ListRow {
 
 export async function list(opts: { config?: string; json?: boolean }, env: Record<string, string | undefined> = process.env): Promise<void> {
   const cat = loadCatalog(catalogPath(opts.config, env));
-  const rows: ListRow[] = [];
   const secretState = secretChecker(env);
-  for (const s of cat.sessions.values()) rows.push(await rowFor(cat, s, env, secretState));
+  const read = await entryReader({ cacheDir: cacheDir(env), stateDir: stateDir(env) });
+  const rows = await Promise.all([...cat.sessions.values()].map((s) => rowFor(cat, s, env, secretState, read)));
   if (opts.json) {
     writeSync(1, JSON.stringify(rows) + "\n");
     return;
@@ -35,10 +37,10 @@ export async function list(opts: { config?: string; json?: boolean }, env: Recor
   writeSync(1, renderTable(["NAME", "TYPE", "ACCOUNT", "ROLE", "REGION", "STATE"], rows.map((r) => [r.name, r.type, r.account ?? "-", r.role ?? "-", r.region, r.detail])));
 }
 
-async function rowFor(cat: Catalog, s: Session, env: Record<string, string | undefined>, hasSecret: (name: string) => Promise<boolean | undefined>): Promise<ListRow> {
+async function rowFor(cat: Catalog, s: Session, env: Record<string, string | undefined>, hasSecret: (name: string) => Promise<boolean | undefined>, read: (identity: string) => Promise<Credentials | undefined>): Promise<ListRow> {
   const base = { name: s.name, type: s.type, account: accountOf(s) ?? null, role: roleOf(s) ?? null, region: stsRegion(s, cat), source: s.type === "assume-role" ? s.source : null };
   if (s.type === "web-identity") return { ...base, state: "not-supported", expiration: null, detail: "not supported yet" };
-  const hit = await readEntry({ cacheDir: cacheDir(env), stateDir: stateDir(env) }, hopIdentity(cat, s, env));
+  const hit = await read(hopIdentity(cat, s, env));
   const now = Date.now();
   if (hit?.expiration && hit.expiration.getTime() - now > cat.defaults.refreshMargin * 1000) {
     return { ...base, state: "cached", expiration: hit.expiration.toISOString(), detail: `cached until ${clock(hit.expiration, now)}` };
@@ -89,14 +91,16 @@ function loginState(cat: Catalog, ssoName: string, env: Record<string, string | 
 
 function secretChecker(env: Record<string, string | undefined>): (name: string) => Promise<boolean | undefined> {
   const memo = new Map<string, Promise<boolean | undefined>>();
+  // One store for every row: a file keyring is unlocked (scrypt) once, not once per IAM user.
+  let store: Promise<SecretStore> | undefined;
   return (name) => {
     let p = memo.get(name);
     if (!p) {
       p = (async () => {
         try {
-          const { openSecretStore } = await import("../store/open-secret-store.ts");
+          store ??= import("../store/open-secret-store.ts").then((m) => m.openSecretStore(env));
           const { getAccessKey } = await import("../store/iam-user-keys.ts");
-          return (await getAccessKey(openSecretStore(env), name)) !== undefined;
+          return (await getAccessKey(await store, name)) !== undefined;
         } catch {
           return undefined; // a locked or missing keyring must not break list
         }

@@ -38,12 +38,32 @@ export async function readEntry(loc: CacheLocation, identity: string): Promise<C
   return blob && decodeEntry(raw, identity, blob);
 }
 
+/** Reads many entries with one key read and one key import (sesame list over hundreds of sessions). */
+export async function entryReader(loc: CacheLocation): Promise<(identity: string) => Promise<Credentials | undefined>> {
+  const raw = await readCacheKey(loc.stateDir);
+  if (!raw) return async () => undefined;
+  const key = await aesKey(raw);
+  return async (identity) => {
+    let blob: Uint8Array<ArrayBuffer> | undefined;
+    try {
+      blob = await readFileBytes(join(loc.cacheDir, (await entryName(identity)) + ".cred"));
+    } catch {
+      return undefined;
+    }
+    return blob && decodeWithKey(key, identity, blob);
+  };
+}
+
 export async function decodeEntry(raw: Uint8Array<ArrayBuffer>, identity: string, blob: Uint8Array<ArrayBuffer>): Promise<Credentials | undefined> {
+  return decodeWithKey(await aesKey(raw), identity, blob);
+}
+
+async function decodeWithKey(key: CryptoKey, identity: string, blob: Uint8Array<ArrayBuffer>): Promise<Credentials | undefined> {
   if (blob.length < MAGIC.length + 12 + 16 || !MAGIC.every((b, i) => blob[i] === b)) return undefined;
   try {
     const plain = await crypto.subtle.decrypt(
       { name: "AES-GCM", iv: blob.subarray(4, 16), additionalData: enc.encode(identity) },
-      await aesKey(raw),
+      key,
       blob.subarray(16),
     );
     const o = JSON.parse(new TextDecoder().decode(plain)) as Record<string, unknown>;

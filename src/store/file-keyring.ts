@@ -177,7 +177,8 @@ function serialize<T>(path: string, work: () => Promise<T>): Promise<T> {
 
 export function fileKeyring(path: string, passphrase: () => Promise<string>): SecretStore {
   let secret: Promise<string> | undefined;
-  let cachedKey: { salt: string; N: number; r: number; p: number; key: Buffer } | undefined;
+  // The pending derivation, not just its result: parallel readers share one scrypt run.
+  let cachedKey: { salt: string; N: number; r: number; p: number; key: Promise<Buffer> } | undefined;
 
   async function getPassphrase(): Promise<string> {
     secret ??= passphrase().then((value) => {
@@ -195,9 +196,14 @@ export function fileKeyring(path: string, passphrase: () => Promise<string>): Se
   async function keyFor(h: Header): Promise<Buffer> {
     const c = cachedKey;
     if (c && c.salt === h.salt && c.N === h.N && c.r === h.r && c.p === h.p) return c.key;
-    const key = await deriveKey(await getPassphrase(), b64(h.salt, path), h.N, h.r, h.p);
+    const key = getPassphrase().then((pass) => deriveKey(pass, b64(h.salt, path), h.N, h.r, h.p));
     cachedKey = { salt: h.salt, N: h.N, r: h.r, p: h.p, key };
-    return key;
+    try {
+      return await key;
+    } catch (e) {
+      cachedKey = undefined;
+      throw e;
+    }
   }
 
   /** undefined when the file does not exist. */
