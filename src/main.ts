@@ -4,7 +4,9 @@
 import { EXIT, SesameError } from "./errors.ts";
 
 export async function main(argv: string[]): Promise<number> {
-  const verbose = argv.includes("--verbose") || process.env.SESAME_VERBOSE === "1";
+  // Only sesame's own flags: after "--" the words belong to the command `exec` runs.
+  const dd = argv.indexOf("--");
+  const verbose = (dd < 0 ? argv : argv.slice(0, dd)).includes("--verbose") || process.env.SESAME_VERBOSE === "1";
   if (verbose) (await import("./log.ts")).setVerbose(true);
   try {
     if (argv[0] === "credential-process") {

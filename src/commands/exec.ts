@@ -1,6 +1,7 @@
 // sesame exec NAME -- CMD ARGS…: runs CMD with the session's credentials in its environment and
 // becomes it as far as a parent can: stdio is shared, SIGINT/SIGTERM/SIGHUP are passed on, and CMD's
 // exit status (128 + signal number when a signal ended it, as shells report it) is sesame's.
+import { isatty } from "node:tty";
 import { spawn } from "node:child_process";
 import { constants } from "node:os";
 import { catalogPath } from "../catalog/locate.ts";
@@ -39,10 +40,13 @@ export function run(command: readonly string[], env: Record<string, string>): Pr
     const cleanup = () => {
       for (const [sig, h] of handlers) process.off(sig, h);
     };
+    // On a terminal, Ctrl-C and a hang-up already reach the child (same foreground process group):
+    // passing them on again would deliver them twice (Terraform reads two interrupts as "exit now,
+    // skip cleanup"). SIGTERM, or any signal when no terminal is involved, is aimed at sesame alone.
+    const onTerminal = [0, 1, 2].some((fd) => isatty(fd));
     for (const sig of FORWARDED) {
       const h = () => {
-        // A terminal's Ctrl-C reaches the child by itself (same process group); a `kill` aimed at
-        // sesame alone does not, so pass it on either way.
+        if (sig !== "SIGTERM" && onTerminal) return; // sesame survives it and waits for the child
         try { child?.kill(sig); } catch { /* already gone */ }
       };
       try {

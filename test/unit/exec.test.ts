@@ -61,7 +61,8 @@ test.each(["TERM", "INT", "HUP"] as const)("SIG%s sent to sesame alone reaches t
   // The child traps the signal and exits with a status of its own, so that status proves it got it.
   // (Bounded loop: if forwarding broke, the orphaned child still ends on its own.)
   const script = `trap 'exit 42' ${sig}; echo ready; i=0; while [ $i -lt 1000 ]; do sleep 0.02; i=$((i + 1)); done`;
-  const host = spawn(process.execPath, ["-e", HOST], { stdio: ["ignore", "pipe", "inherit"], env: { ...env, CHILD_SCRIPT: script } });
+  // No terminal on any of the host's stdio: that is when sesame forwards SIGINT/SIGHUP itself.
+  const host = spawn(process.execPath, ["-e", HOST], { stdio: ["ignore", "pipe", "pipe"], env: { ...env, CHILD_SCRIPT: script } });
   await new Promise<void>((ok) => host.stdout!.on("data", (d: Buffer) => d.toString().includes("ready") && ok()));
   host.kill(`SIG${sig}`);
   const code = await new Promise<number | null>((ok) => host.on("exit", (c) => ok(c)));
