@@ -59,8 +59,10 @@ export async function runCli(argv: string[]): Promise<number> {
       if (stray.length) {
         throw new UsageError(`exec: ${stray.map((k) => (k.length > 1 ? `--${k}` : `-${k}`)).join(", ")} is not a sesame option`, `put -- before the command: sesame exec ${name} -- COMMAND [ARGS…]`);
       }
-      // `sesame exec NAME cmd -- x` keeps its `--` for cmd; `sesame exec NAME -- cmd x` does not.
-      const command = before.length && after.length ? [...before, "--", ...after] : [...before, ...after];
+      // Everything before `--` is parsed as sesame's own (a command's --config would become sesame's
+      // catalog), so the command must come after it.
+      if (before.length) throw new UsageError(`exec: the command must come after --`, `put -- before the command: sesame exec ${name} -- COMMAND [ARGS…]`);
+      const command = after;
       return (await import("./commands/exec.ts")).exec(name!, command, cli.options as { config?: string });
     }));
 
@@ -104,6 +106,25 @@ export async function runCli(argv: string[]): Promise<number> {
       if (action !== "sync") throw new UsageError(`unknown sso action "${action}"`, "use: sesame sso sync NAME");
       return (await import("./commands/sso-sync.ts")).ssoSyncCommand(name!, cli.options as { config?: string; dryRun?: boolean; prune?: boolean; region?: string });
     }));
+
+  cli
+    .command("import", "turn the profiles of ~/.aws/config and ~/.aws/credentials into catalog sessions; keys go to the keyring")
+    .option("--yes", "also migrate ~/.aws without asking: remove the moved keys from ~/.aws/credentials (backup kept) and point the profiles at sesame")
+    .option("--dry-run", "print what would change and write nothing")
+    .action(run(async () => (await import("./commands/import.ts")).importCommand(cli.options as { config?: string; yes?: boolean; dryRun?: boolean })));
+
+  cli
+    .command("console <name>", "open the AWS console signed in as NAME (federation sign-in URL)")
+    .option("--print", "print the sign-in URL (valid 15 minutes; it is a secret) instead of opening a browser")
+    .option("--destination <url>", "console page to open (default: the console home in the session's region)")
+    .option("--duration <seconds>", "console session length: iam-user 900–129600 (default 3600), sso 900–43200")
+    .option("--policy-arn <arn>", "iam-user only: managed policy limiting the console session (repeatable; default: the user's own permissions)")
+    .action(run(async () => (await import("./commands/console.ts")).consoleCommand((cli.args as string[])[0]!, cli.options as { config?: string; print?: boolean; destination?: string; duration?: string | number; policyArn?: string | string[] })));
+
+  cli
+    .command("doctor", "check keyring, catalog, ~/.aws entries, clock skew, cache folders and sign-ins, and say what to fix")
+    .option("--json", "machine-readable output")
+    .action(run(async () => (await import("./commands/doctor.ts")).doctor(cli.options as { config?: string; json?: boolean })));
 
   cli
     .command("completion [shell]", "print a completion script for bash, zsh or fish")

@@ -16,8 +16,26 @@ export interface CallerIdentity {
   userId: string;
 }
 
+export interface FederationTokenParams {
+  /** 2–32 characters from [\w+=,.@-]: the federated user's name */
+  name: string;
+  durationSeconds?: number;
+  /** an inline session policy (JSON) */
+  policy?: string;
+  /** managed policies as session policies */
+  policyArns?: string[];
+}
+
+export interface FederatedCredentials {
+  credentials: Credentials;
+  /** arn:aws:sts::ACCT:federated-user/NAME */
+  arn: string;
+}
+
 export interface StsAdapter {
   getSessionToken(creds: Credentials, region: string, p: { durationSeconds?: number; serialNumber?: string; tokenCode?: string }): Promise<Credentials>;
   assumeRole(creds: Credentials, region: string, p: AssumeRoleParams): Promise<Credentials>;
   getCallerIdentity(creds: Credentials, region: string): Promise<CallerIdentity>;
+  /** Must be called with an IAM user's long-lived key (STS refuses session credentials). */
+  getFederationToken(creds: Credentials, region: string, p: FederationTokenParams): Promise<FederatedCredentials>;
 }

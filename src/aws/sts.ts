@@ -1,6 +1,6 @@
 // Thin adapter over @aws-sdk/client-sts. This file must be loaded dynamically (await import()):
 // the SDK is evaluated only when a hop is really fetched, never on a cache hit.
-import { AssumeRoleCommand, GetCallerIdentityCommand, GetSessionTokenCommand, STSClient } from "@aws-sdk/client-sts";
+import { AssumeRoleCommand, GetCallerIdentityCommand, GetFederationTokenCommand, GetSessionTokenCommand, STSClient } from "@aws-sdk/client-sts";
 import type { Credentials as StsCreds } from "@aws-sdk/client-sts";
 import type { Credentials } from "../credentials/types.ts";
 import { clientConfig } from "./client-config.ts";
@@ -56,6 +56,21 @@ export function stsAdapter(env: Record<string, string | undefined> = process.env
         return { account: out.Account ?? "", arn: out.Arn ?? "", userId: out.UserId ?? "" };
       } catch (e) {
         throw toSesameError(e, "STS", "GetCallerIdentity", endpointOverride("STS", env));
+      }
+    },
+    async getFederationToken(creds, region, p) {
+      try {
+        const out = await client(creds, region, env).send(
+          new GetFederationTokenCommand({
+            Name: p.name,
+            DurationSeconds: p.durationSeconds,
+            Policy: p.policy,
+            PolicyArns: p.policyArns?.map((arn) => ({ arn })),
+          }),
+        );
+        return { credentials: toCreds(out.Credentials, "GetFederationToken"), arn: out.FederatedUser?.Arn ?? "" };
+      } catch (e) {
+        throw toSesameError(e, "STS", "GetFederationToken", endpointOverride("STS", env));
       }
     },
   };

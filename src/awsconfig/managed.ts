@@ -10,6 +10,15 @@ import { lineEnding, parseIni, profileOfHeader, renderLines, type IniDoc, type L
 
 export const MANAGED_KEY = "sesame_managed";
 const OWN_KEYS = new Set([MANAGED_KEY, "credential_process", "region"]);
+/**
+ * What tells the AWS CLI where a profile's credentials come from. An adopted profile (see SyncOptions.adopt)
+ * loses these, so nothing wins over its credential_process; its other settings (output, cli_pager, s3 …) stay.
+ */
+export const CREDENTIAL_KEYS = new Set([
+  "aws_access_key_id", "aws_secret_access_key", "aws_session_token", "aws_security_token",
+  "role_arn", "source_profile", "credential_source", "external_id", "role_session_name", "duration_seconds", "mfa_serial",
+  "web_identity_token_file", "sso_session", "sso_start_url", "sso_region", "sso_account_id", "sso_role_name", "sso_registration_scopes",
+]);
 
 export interface WantedProfile {
   name: string;
@@ -25,6 +34,18 @@ export interface SyncOutcome {
   removed: string[];
   /** names a profile sesame does not manage already uses */
   skipped: string[];
+  /** profiles sesame did not manage before and now does (SyncOptions.adopt) */
+  adopted: string[];
+}
+
+export interface SyncOptions {
+  /**
+   * Profile names sesame takes over even though it did not write them (`sesame import`: the user asked to
+   * move those profiles to sesame). The first section of that name becomes a managed block in place (its
+   * header, then sesame's keys, then the user's keys that are not about credentials); any other section of
+   * that name goes. Without it, a profile sesame does not manage is never touched (`skipped`).
+   */
+  adopt?: ReadonlySet<string>;
 }
 
 type Out = { text: string; eol: string };
@@ -57,31 +78,32 @@ function ownLines(p: WantedProfile, eol: string): Out[] {
 }
 
 /** The new text of a managed block: its header as it was, sesame's keys, then whatever else the user put in it. */
-function updatedBlock(doc: IniDoc, s: Section, p: WantedProfile, eol: string): Out[] {
+function updatedBlock(doc: IniDoc, s: Section, p: WantedProfile, eol: string, adopting = false): Out[] {
   const header = doc.lines[s.start]!;
   const kept: Out[] = [];
   let droppingContinuation = false;
   for (let i = s.start + 1; i < ownedEnd(doc, s); i++) {
     const l = doc.lines[i]!;
-    if (l.kind === "key") droppingContinuation = OWN_KEYS.has(l.name!);
+    if (l.kind === "key") droppingContinuation = OWN_KEYS.has(l.name!) || (adopting && CREDENTIAL_KEYS.has(l.name!));
     else if (l.kind !== "continuation") droppingContinuation = false;
     if (!droppingContinuation) kept.push(l);
   }
   return [{ text: header.text, eol: header.eol || eol }, ...ownLines(p, eol), ...kept];
 }
 
-export function syncProfiles(text: string, wanted: readonly WantedProfile[]): SyncOutcome {
+export function syncProfiles(text: string, wanted: readonly WantedProfile[], opts: SyncOptions = {}): SyncOutcome {
   const doc = parseIni(text);
   const eol = lineEnding(text);
-  const outcome: SyncOutcome = { text, added: [], updated: [], removed: [], skipped: [] };
+  const outcome: SyncOutcome = { text, added: [], updated: [], removed: [], skipped: [], adopted: [] };
 
-  const byName = new Map<string, { managed: Section[]; foreign: boolean }>();
+  const byName = new Map<string, { managed: Section[]; foreign: boolean; all: Section[] }>();
   for (const s of doc.sections) {
     const name = profileOfHeader(s.header);
     if (name === undefined) continue;
-    const e = byName.get(name) ?? { managed: [], foreign: false };
+    const e = byName.get(name) ?? { managed: [], foreign: false, all: [] };
     if (isManaged(doc, s)) e.managed.push(s);
     else e.foreign = true;
+    e.all.push(s);
     byName.set(name, e);
   }
 
@@ -94,6 +116,15 @@ export function syncProfiles(text: string, wanted: readonly WantedProfile[]): Sy
 
   for (const w of wanted) {
     const e = byName.get(w.name);
+    if (e?.foreign && opts.adopt?.has(w.name)) {
+      const [first, ...others] = e.all;
+      kept.push(first!);
+      removals.push(...others);
+      replaceAt.set(first!.start, updatedBlock(doc, first!, w, eol, true));
+      for (let i = first!.start; i < ownedEnd(doc, first!); i++) deleted[i] = true;
+      outcome.adopted.push(w.name);
+      continue;
+    }
     if (e?.foreign) {
       // Never take over someone else's profile; a managed twin of it would make the file invalid
       // (botocore refuses duplicate sections), so it goes.

@@ -12,7 +12,9 @@ import { fileURLToPath } from "node:url";
 import { catalogPath } from "../catalog/locate.ts";
 import { loadCatalog } from "../catalog/load.ts";
 import { unifiedDiff } from "../awsconfig/diff.ts";
+import { redactIniSecrets } from "../awsconfig/import-plan.ts";
 import { commandLine, syncProfiles, type WantedProfile } from "../awsconfig/managed.ts";
+import type { Catalog } from "../catalog/types.ts";
 import { EXIT, SesameError } from "../errors.ts";
 import { writeFileAtomic } from "../store/files.ts";
 
@@ -66,7 +68,12 @@ export function stableSelf(execPath: string, argv0: string | undefined, path: st
 }
 
 export function wantedProfiles(catalogFile: string, env: Env, argv: readonly string[], platform: string = process.platform): WantedProfile[] {
-  const cat = loadCatalog(catalogFile);
+  return wantedProfilesOf(loadCatalog(catalogFile), env, argv, platform);
+}
+
+/** The managed profiles for an already loaded catalog (its file is cat.file). */
+export function wantedProfilesOf(cat: Catalog, env: Env, argv: readonly string[], platform: string = process.platform): WantedProfile[] {
+  const catalogFile = cat.file;
   // The AWS CLI may run without $SESAME_CONFIG or $XDG_CONFIG_HOME (an IDE, a cron job): name the
   // catalog unless it sits where sesame looks with neither.
   const atDefault = catalogFile === catalogPath(undefined, { HOME: env.HOME });
@@ -79,18 +86,28 @@ export function wantedProfiles(catalogFile: string, env: Env, argv: readonly str
   });
 }
 
-export async function profilesSync(opts: { config?: string; dryRun?: boolean }, env: Env = process.env): Promise<void> {
-  const wanted = wantedProfiles(catalogPath(opts.config, env), env, sesameArgv(env));
+export interface ProfilesSyncOptions {
+  config?: string;
+  dryRun?: boolean;
+  /** profile names to take over even if sesame did not write them (sesame import; see SyncOptions.adopt) */
+  adopt?: Iterable<string>;
+  /** use this catalog instead of loading the one --config names (sesame import --dry-run: not written yet) */
+  catalog?: Catalog;
+}
+
+export async function profilesSync(opts: ProfilesSyncOptions, env: Env = process.env): Promise<void> {
+  const wanted = opts.catalog ? wantedProfilesOf(opts.catalog, env, sesameArgv(env)) : wantedProfiles(catalogPath(opts.config, env), env, sesameArgv(env));
   const file = awsConfigPath(env);
   const { text, exists } = readConfig(file);
-  const r = syncProfiles(text, wanted);
+  const r = syncProfiles(text, wanted, opts.adopt ? { adopt: new Set(opts.adopt) } : {});
 
   for (const name of r.skipped) {
     warn(`skipped "${name}": ${file} already has a profile "${name}" that sesame does not manage — rename the session, remove that profile, or add "sesame_managed = true" to it to hand it over`);
   }
-  const counts = `added ${r.added.length}, updated ${r.updated.length}, removed ${r.removed.length}, skipped ${r.skipped.length}`;
+  const counts = `added ${r.added.length}, updated ${r.updated.length}, ${r.adopted.length ? `adopted ${r.adopted.length}, ` : ""}removed ${r.removed.length}, skipped ${r.skipped.length}`;
   if (opts.dryRun) {
-    const diff = unifiedDiff(text, r.text, exists ? file : "/dev/null", `${file} (after sesame profiles sync)`);
+    // Context lines (and adopted profiles' removed lines) may hold keys written in the config file.
+    const diff = redactIniSecrets(unifiedDiff(text, r.text, exists ? file : "/dev/null", `${file} (after sesame profiles sync)`));
     if (diff) writeSync(1, Buffer.from(diff, "latin1"));
     warn(`profiles sync (dry run, nothing written): ${counts}`);
     return;

@@ -215,13 +215,10 @@ describe("sesame exec", () => {
     }
   });
 
-  // BUG (src/cli.ts, the exec action): without `--`, only words that are not sesame options are
-  // refused; a command's own --verbose or --config is taken by sesame silently: `sesame exec prod
-  // mytool --config app.yml` reads app.yml as sesame's catalog (status 3), and `… mytool --verbose`
-  // loses its flag and turns sesame's log on. Fix: refuse any command word before `--` (the usage
-  // already says `sesame exec NAME -- COMMAND`), so no flag after NAME is ever ambiguous.
-  // Kept as a todo so the suite stays green; `bun test --todo` runs it (it fails until the fix).
-  test.todo("without --, a command's --verbose or --config is refused too, not taken by sesame", async () => {
+  // Regression: without `--`, a command's own --verbose or --config was once taken by sesame silently
+  // (`sesame exec prod mytool --config app.yml` read app.yml as the catalog). Any command word before
+  // `--` is refused now, so no flag after NAME is ever ambiguous.
+  test("without --, a command's --verbose or --config is refused too, not taken by sesame", async () => {
     for (const flag of [["--verbose"], ["--config", "app.yml"]]) {
       const r = await w.run(["exec", "prod", "printf", "%s|", ...flag]);
       expect(r.code).toBe(2);

@@ -1,0 +1,114 @@
+// sesame console NAME [--print] [--destination URL] [--duration SECONDS] [--policy-arn ARN]…: the AWS
+// console, signed in as the session, through a federation sign-in URL (shared/aws-wire.md §6).
+//
+// Which credentials sign in:
+//   - sso and assume-role sessions: the session's own credentials (resolved and cached like any other use);
+//   - iam-user sessions: the console takes no long-lived keys and no GetSessionToken credentials, so sesame
+//     calls GetFederationToken with the user's key (Name = the session name). Its session policy is "allow
+//     everything", which the IAM user's own policies intersect: the console can do what the user can, never
+//     more. --policy-arn (repeatable) replaces it with managed policies, e.g. ReadOnlyAccess, to narrow it.
+//     The console session lasts --duration (default 1 hour, at most 36 hours); it is not MFA-authenticated,
+//     because GetFederationToken takes no MFA code.
+// --duration for an sso session is the console session's length (SessionDuration, 15 min – 12 h); an
+// assume-role session's console session lasts as long as its credentials (AWS refuses SessionDuration for
+// roles assumed with temporary credentials, which is what every sesame assume-role session is).
+//
+// The login URL carries a sign-in token valid for 15 minutes: it is printed (stdout) only with --print,
+// otherwise handed to the browser, and never logged.
+import { writeSync } from "node:fs";
+import { catalogPath } from "../catalog/locate.ts";
+import { loadCatalog, sessionNamed } from "../catalog/load.ts";
+import { stsRegion } from "../credentials/identity.ts";
+import type { Credentials } from "../credentials/types.ts";
+import {
+  checkDestination,
+  checkRange,
+  consoleHome,
+  DEFAULT_FEDERATION_SECONDS,
+  FEDERATION_DURATION_RANGE,
+  federatedUserName,
+  getSigninToken,
+  loginUrl,
+  partitionOf,
+  sessionDurationFor,
+  signinEndpoint,
+  USER_PERMISSIONS_POLICY,
+  type CredentialKind,
+} from "../console/federation.ts";
+import { NeedsInput, UsageError } from "../errors.ts";
+import { log } from "../log.ts";
+
+type Env = Record<string, string | undefined>;
+
+export interface ConsoleOptions {
+  config?: string;
+  print?: boolean;
+  destination?: string;
+  duration?: string | number;
+  policyArn?: string | string[];
+}
+
+const POLICY_ARN_RE = /^arn:aws(?:-[a-z]+)*:iam::(?:aws|\d{12}):policy\/[\w+=,.@\/-]+$/;
+
+export async function consoleCommand(name: string, opts: ConsoleOptions, env: Env = process.env): Promise<void> {
+  const cat = loadCatalog(catalogPath(opts.config, env));
+  const s = sessionNamed(cat, name);
+  const region = stsRegion(s, cat);
+  const partition = partitionOf(region, s.type === "assume-role" || s.type === "web-identity" ? s.role_arn : undefined);
+  const duration = parseSeconds(opts.duration);
+  const policyArns = (Array.isArray(opts.policyArn) ? opts.policyArn : opts.policyArn === undefined ? [] : [opts.policyArn]).map(String);
+  for (const arn of policyArns) if (!POLICY_ARN_RE.test(arn)) throw new UsageError(`--policy-arn "${arn}" is not an IAM policy ARN`, "write it as arn:aws:iam::aws:policy/ReadOnlyAccess or arn:aws:iam::123456789012:policy/NAME");
+  if (policyArns.length && s.type !== "iam-user") {
+    throw new UsageError(`--policy-arn applies to iam-user sessions only; "${name}" is of type ${s.type}`, "leave --policy-arn out: the console gets the role's own permissions");
+  }
+  const destination = opts.destination !== undefined ? checkDestination(opts.destination) : consoleHome(partition, region);
+  const kind: CredentialKind = s.type === "iam-user" ? "federation" : s.type === "assume-role" ? "chained-role" : "role";
+  if (kind === "federation" && duration !== undefined) checkRange("--duration", duration, FEDERATION_DURATION_RANGE);
+  const sessionDuration = sessionDurationFor(kind, duration);
+  const { canOpenBrowser, openBrowser } = await import("../sso/browser.ts");
+  if (!opts.print && !canOpenBrowser(env)) {
+    throw new UsageError("there is no browser to open here", `run: sesame console ${name} --print, and open the URL it prints in a browser (within 15 minutes)`);
+  }
+
+  let creds: Credentials;
+  if (s.type === "iam-user") {
+    const { openSecretStore } = await import("../store/open-secret-store.ts");
+    const { getAccessKey } = await import("../store/iam-user-keys.ts");
+    const key = await getAccessKey(openSecretStore(env), s.name);
+    if (!key) throw new NeedsInput("secret.missing", `no access key is stored for "${s.name}"`, `run: sesame secret set ${s.name}`);
+    const { stsAdapter } = await import("../aws/sts.ts");
+    const fed = await stsAdapter(env).getFederationToken(key, region, {
+      name: federatedUserName(s.name),
+      durationSeconds: duration ?? DEFAULT_FEDERATION_SECONDS,
+      ...(policyArns.length ? { policyArns } : { policy: USER_PERMISSIONS_POLICY }),
+    });
+    creds = fed.credentials;
+    log("console.federation-token", { session: s.name, arn: fed.arn, policies: policyArns.length ? policyArns.join(",") : "user's own permissions" });
+    if (s.mfa_serial) say(`note: the console session of "${s.name}" is not MFA-authenticated (GetFederationToken takes no MFA code)`);
+  } else {
+    const { resolveSession } = await import("./resolve.ts");
+    creds = await resolveSession(cat, s, env);
+  }
+
+  const endpoint = signinEndpoint(partition, env);
+  const token = await getSigninToken(endpoint, creds, sessionDuration);
+  const url = loginUrl(endpoint, token, destination);
+  log("console.signin", { session: s.name, destination, sessionDuration });
+  if (opts.print) {
+    writeSync(1, url + "\n");
+    return;
+  }
+  if (!openBrowser(url, env)) throw new UsageError("the browser could not be started", `run: sesame console ${name} --print, and open the URL it prints in a browser`);
+  say(`opened the AWS console as "${s.name}" in the browser (the sign-in link works for 15 minutes)`);
+}
+
+function parseSeconds(v: string | number | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  const n = typeof v === "number" ? v : /^\d+$/.test(v.trim()) ? Number(v.trim()) : NaN;
+  if (!Number.isInteger(n)) throw new UsageError(`--duration ${String(v)} is not a whole number of seconds`, "write e.g. --duration 3600");
+  return n;
+}
+
+function say(msg: string): void {
+  writeSync(2, `sesame: ${msg}\n`);
+}

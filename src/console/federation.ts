@@ -1,0 +1,166 @@
+// The AWS console federation sign-in URL (shared/aws-wire.md §6): session credentials → a sign-in token
+// from the federation endpoint → a login URL that opens the console signed in as those credentials.
+// Everything here but getSigninToken is pure. The sign-in token and the Session parameter are secrets:
+// they are never logged, and no error message carries the URLs that hold them.
+import { SesameError, UsageError } from "../errors.ts";
+import type { Credentials } from "../credentials/types.ts";
+
+export type Partition = "aws" | "aws-cn" | "aws-us-gov";
+
+/**
+ * What the credentials are, because it decides whether SessionDuration may be sent:
+ * - "role": a role's credentials obtained with long-lived or SSO credentials (IAM Identity Center);
+ * - "chained-role": a role assumed with temporary credentials (every sesame assume-role session);
+ * - "federation": GetFederationToken credentials (iam-user sessions).
+ */
+export type CredentialKind = "role" | "chained-role" | "federation";
+
+/** Console sign-in lasts 15 minutes to 12 hours when SessionDuration applies. */
+export const SESSION_DURATION_RANGE = [900, 43200] as const;
+/** GetFederationToken DurationSeconds for an IAM user (STS's range). */
+export const FEDERATION_DURATION_RANGE = [900, 129600] as const;
+/** The console session of an iam-user session lasts this long unless --duration says otherwise. */
+export const DEFAULT_FEDERATION_SECONDS = 3600;
+
+/**
+ * The session policy passed to GetFederationToken when no --policy-arn is given. A federated user's
+ * permissions are the intersection of the IAM user's own policies and this policy, so "allow everything"
+ * here means exactly the user's own permissions — never more (without any policy the session could do
+ * nothing at all). --policy-arn narrows it, e.g. to arn:aws:iam::aws:policy/ReadOnlyAccess.
+ */
+export const USER_PERMISSIONS_POLICY = JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "*", Resource: "*" }] });
+
+const HOSTS: Record<Partition, { signin: string; console: string }> = {
+  aws: { signin: "https://signin.aws.amazon.com/federation", console: "https://console.aws.amazon.com" },
+  "aws-cn": { signin: "https://signin.amazonaws.cn/federation", console: "https://console.amazonaws.cn" },
+  "aws-us-gov": { signin: "https://signin.amazonaws-us-gov.com/federation", console: "https://console.amazonaws-us-gov.com" },
+};
+
+/** The partition of an ARN when given, else of the region. */
+export function partitionOf(region: string, arn?: string): Partition {
+  const p = arn?.split(":")[1];
+  if (p === "aws" || p === "aws-cn" || p === "aws-us-gov") return p;
+  if (region.startsWith("cn-")) return "aws-cn";
+  if (region.startsWith("us-gov-")) return "aws-us-gov";
+  return "aws";
+}
+
+/** The federation endpoint: $SESAME_SIGNIN_URL (tests, proxies), else the partition's sign-in host. */
+export function signinEndpoint(partition: Partition, env: Record<string, string | undefined> = {}): string {
+  return env.SESAME_SIGNIN_URL || HOSTS[partition].signin;
+}
+
+/** Where the console opens by default: its home page in the session's region. */
+export function consoleHome(partition: Partition, region: string): string {
+  return `${HOSTS[partition].console}/console/home?region=${encodeURIComponent(region)}`;
+}
+
+/** GetFederationToken's Name: the session name in STS's character set, 2–32 characters. */
+export function federatedUserName(session: string): string {
+  let n = session.replace(/[^\w+=,.@-]/g, "-").slice(0, 32);
+  if (n.length < 2) n = `sesame-${n}`.replace(/-$/, "");
+  return n;
+}
+
+/** The Session parameter: {"sessionId","sessionKey","sessionToken"} as JSON. */
+export function sessionJson(c: Credentials): string {
+  if (!c.sessionToken) throw new Error("console sign-in needs session credentials (a session token)");
+  return JSON.stringify({ sessionId: c.accessKeyId, sessionKey: c.secretAccessKey, sessionToken: c.sessionToken });
+}
+
+/**
+ * SessionDuration for getSigninToken, or undefined to leave it out. AWS accepts it only for role
+ * credentials; GetFederationToken credentials fail with it (their length is DurationSeconds), and
+ * role-chained ones are refused too (aws-sso-cli#1247).
+ */
+export function sessionDurationFor(kind: CredentialKind, requested: number | undefined): number | undefined {
+  if (requested === undefined) return undefined;
+  if (kind === "chained-role") {
+    throw new UsageError(
+      "--duration cannot be used with an assume-role session: the console session of a role assumed with temporary credentials lasts as long as those credentials (at most 1 hour)",
+      "leave --duration out, or set duration_seconds on the session",
+    );
+  }
+  if (kind === "federation") return undefined;
+  checkRange("--duration", requested, SESSION_DURATION_RANGE);
+  return requested;
+}
+
+export function checkRange(what: string, n: number, [min, max]: readonly [number, number]): void {
+  if (!Number.isInteger(n) || n < min || n > max) throw new UsageError(`${what} ${n} is outside ${min}–${max} seconds`, `give a whole number of seconds from ${min} to ${max}`);
+}
+
+function query(params: [string, string][]): string {
+  return params.map(([k, v]) => `${k}=${encodeURIComponent(v)}`).join("&");
+}
+
+/** GET this URL for {"SigninToken": …}. It carries the credentials: never print or log it. */
+export function signinTokenUrl(endpoint: string, c: Credentials, sessionDuration?: number): string {
+  const params: [string, string][] = [["Action", "getSigninToken"]];
+  if (sessionDuration !== undefined) params.push(["SessionDuration", String(sessionDuration)]);
+  params.push(["Session", sessionJson(c)]);
+  return `${endpoint}${endpoint.includes("?") ? "&" : "?"}${query(params)}`;
+}
+
+/** The URL that signs the browser in (valid for 15 minutes). It carries the sign-in token: a secret. */
+export function loginUrl(endpoint: string, signinToken: string, destination: string, issuer?: string): string {
+  const params: [string, string][] = [["Action", "login"]];
+  if (issuer) params.push(["Issuer", issuer]);
+  params.push(["Destination", destination], ["SigninToken", signinToken]);
+  return `${endpoint}${endpoint.includes("?") ? "&" : "?"}${query(params)}`;
+}
+
+/** --destination: an absolute https URL (http only to a loopback host, for tests). */
+export function checkDestination(d: string): string {
+  let u: URL;
+  try {
+    u = new URL(d);
+  } catch {
+    throw new UsageError(`--destination "${d}" is not a URL`, "give a full console URL, e.g. https://console.aws.amazon.com/s3/home");
+  }
+  const loopback = u.hostname === "127.0.0.1" || u.hostname === "localhost" || u.hostname === "[::1]";
+  if (u.protocol !== "https:" && !(u.protocol === "http:" && loopback)) {
+    throw new UsageError(`--destination must be an https:// URL`, "give a full console URL, e.g. https://console.aws.amazon.com/s3/home");
+  }
+  return u.toString();
+}
+
+export type FetchLike = (url: string, init: { method: string; headers: Record<string, string>; signal?: AbortSignal }) => Promise<{ status: number; text(): Promise<string> }>;
+
+/** Asks the federation endpoint for a sign-in token. Errors name the endpoint's host, never the URL. */
+export async function getSigninToken(endpoint: string, c: Credentials, sessionDuration: number | undefined, fetchFn: FetchLike = fetch as unknown as FetchLike): Promise<string> {
+  const url = signinTokenUrl(endpoint, c, sessionDuration);
+  const host = safeHost(endpoint);
+  let status: number;
+  let body: string;
+  try {
+    const res = await fetchFn(url, { method: "GET", headers: { accept: "application/json" }, signal: AbortSignal.timeout(10_000) });
+    status = res.status;
+    body = await res.text();
+  } catch (e) {
+    const why = (e as { name?: string }).name === "TimeoutError" ? "timed out" : ((e as { cause?: { code?: string } }).cause?.code ?? (e as Error).name ?? "error");
+    throw new SesameError("network", `cannot reach the AWS sign-in endpoint ${host} (${why})`, 5, "check the network connection (and SESAME_SIGNIN_URL if set)");
+  }
+  if (status === 200) {
+    try {
+      const token = (JSON.parse(body) as { SigninToken?: unknown }).SigninToken;
+      if (typeof token === "string" && token) return token;
+    } catch { /* reported below */ }
+    throw new SesameError("aws", `the AWS sign-in endpoint ${host} answered without a sign-in token`, 5, "try again; if it persists, check SESAME_SIGNIN_URL");
+  }
+  const text = body.replace(/<[^>]*>/g, " ").replace(/\s+/g, " ").trim().slice(0, 160);
+  throw new SesameError(
+    "aws",
+    `the AWS sign-in endpoint ${host} refused the credentials (HTTP ${status}${text ? `: ${text}` : ""})`,
+    5,
+    status === 400 ? "the credentials may have expired or not be allowed to sign in: run again, or check --duration" : "try again later",
+  );
+}
+
+function safeHost(endpoint: string): string {
+  try {
+    return new URL(endpoint).host;
+  } catch {
+    return "(SESAME_SIGNIN_URL)";
+  }
+}
