@@ -10,10 +10,13 @@ import { ensureCacheKey, readCacheKey } from "./cache-key.ts";
 
 const MAGIC = new Uint8Array([0x53, 0x53, 0x4d, 0x01]); // "SSM" v1
 const enc = new TextEncoder();
+const HEX = "0123456789abcdef";
 
 export async function entryName(identity: string): Promise<string> {
-  const d = await crypto.subtle.digest("SHA-256", enc.encode(identity));
-  return Buffer.from(d).toString("hex");
+  const d = new Uint8Array(await crypto.subtle.digest("SHA-256", enc.encode(identity)));
+  let hex = "";
+  for (const b of d) hex += HEX[b >> 4]! + HEX[b & 15]!;
+  return hex;
 }
 
 async function aesKey(raw: Uint8Array<ArrayBuffer>): Promise<CryptoKey> {
