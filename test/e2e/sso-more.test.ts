@@ -4,29 +4,10 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { spawn } from "node:child_process";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { BIN, parseProcessOutput, world, type World } from "./harness.ts";
+import { BIN, parseProcessOutput, type World } from "./harness.ts";
+import { START, ssoCatalog, ssoWorld as baseSsoWorld } from "./sso-harness.ts";
 
-const START = "https://d-1234567890.awsapps.com/start";
-const catalog = (extra = "") => `
-[sso-session.corp]
-sso_start_url = "${START}"
-sso_region = "eu-west-1"
-${extra}
-
-[session.admin]
-type = "sso"
-sso_session = "corp"
-sso_account_id = "111111111111"
-sso_role_name = "AdministratorAccess"
-`;
-
-async function ssoWorld(extra = ""): Promise<World> {
-  const w = await world(catalog(extra));
-  w.env.AWS_ENDPOINT_URL_SSO = w.emu.url;
-  w.env.AWS_ENDPOINT_URL_SSO_OIDC = w.emu.url;
-  w.emu.addSsoAccount({ accountId: "111111111111", accountName: "dev", roles: ["AdministratorAccess"] });
-  return w;
-}
+const ssoWorld = (extra = "") => baseSsoWorld(ssoCatalog(extra));
 
 /** `sesame login` driven by the test: approve the device code as soon as it is shown. */
 function login(w: World, args: string[] = [], onCode?: (code: string, child: ReturnType<typeof spawn>) => void): Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }> {

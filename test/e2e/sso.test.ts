@@ -8,23 +8,11 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, statSync, 
 import { join } from "node:path";
 import { CreateTokenCommand, RegisterClientCommand, SSOOIDCClient, StartDeviceAuthorizationCommand } from "@aws-sdk/client-sso-oidc";
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
-import { BIN, parseProcessOutput, world, type Run, type World } from "./harness.ts";
+import { BIN, parseProcessOutput, type Run, type World } from "./harness.ts";
+import { ADMIN_SESSION, START, ssoCatalog, ssoWorld as baseSsoWorld } from "./sso-harness.ts";
 
-const START = "https://d-1234567890.awsapps.com/start";
 const DEPLOY_ROLE = "arn:aws:iam::222222222222:role/Deploy";
-const catalogFor = (extra = "") => `
-[sso-session.corp]
-sso_start_url = "${START}"
-sso_region = "eu-west-1"
-${extra}
-
-[session.admin]
-type = "sso"
-sso_session = "corp"
-sso_account_id = "111111111111"
-sso_role_name = "AdministratorAccess"
-region = "eu-west-1"
-
+const DEPLOY_SESSION = `
 [session.deploy]
 type = "assume-role"
 source = "admin"
@@ -32,10 +20,7 @@ role_arn = "${DEPLOY_ROLE}"
 `;
 
 async function ssoWorld(extra = ""): Promise<World> {
-  const w = await world(catalogFor(extra));
-  w.env.AWS_ENDPOINT_URL_SSO = w.emu.url;
-  w.env.AWS_ENDPOINT_URL_SSO_OIDC = w.emu.url;
-  w.emu.addSsoAccount({ accountId: "111111111111", accountName: "dev", roles: ["AdministratorAccess", "ReadOnly"] });
+  const w = await baseSsoWorld(ssoCatalog(extra, ADMIN_SESSION.replace('sso_role_name = "AdministratorAccess"', 'sso_role_name = "AdministratorAccess"\nregion = "eu-west-1"') + DEPLOY_SESSION), ["AdministratorAccess", "ReadOnly"]);
   w.emu.addRole({ arn: DEPLOY_ROLE, trust: "*" });
   return w;
 }

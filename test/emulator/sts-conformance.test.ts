@@ -1,8 +1,7 @@
 // The STS emulator driven by real clients: aws-sdk-js-v3, AWS CLI v2 and botocore. If they accept the
 // emulator's answers (and refuse its errors the way they refuse AWS's), the emulator is faithful enough.
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:test";
-import { execFile, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
@@ -15,6 +14,7 @@ import {
   STSClient,
 } from "@aws-sdk/client-sts";
 import { type CreatedUser, type Emulator, startEmulator } from "./index.ts";
+import { AWS_CLI, SYSTEM_PYTHON, hasAwsCli, hasBotocore, run, withTool } from "./external-tools.ts";
 
 const REGION = "eu-west-1";
 const ACCOUNT = "111122223333";
@@ -408,40 +408,6 @@ describe("emulator clock with aws-sdk-js-v3", () => {
 });
 
 // --- the AWS CLI and botocore --------------------------------------------------------------------------------
-
-const AWS_CLI = "/usr/bin/aws";
-const SYSTEM_PYTHON = "/usr/bin/python3";
-const hasAwsCli = existsSync(AWS_CLI);
-// The python3 on PATH may be a pyenv build without botocore; Debian's python3-botocore lives under /usr/bin.
-const hasBotocore = existsSync(SYSTEM_PYTHON) && spawnSync(SYSTEM_PYTHON, ["-c", "import botocore"]).status === 0;
-
-/** Runs the test when the tool exists; fails it in CI (which installs the tools), skips it elsewhere. */
-function withTool(available: boolean, tool: string, name: string, fn: () => Promise<void>) {
-  if (available) return test(name, fn);
-  if (process.env.CI && process.env.CI !== "false" && process.env.CI !== "0") {
-    return test(name, () => {
-      throw new Error(`${tool} is required in CI but is not installed`);
-    });
-  }
-  console.warn(`skipping "${name}": ${tool} is not installed`);
-  return test.skip(name, fn);
-}
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** Async on purpose: the emulator answers from this same process, so a sync spawn would deadlock. */
-function run(file: string, args: string[], env: Record<string, string>): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    execFile(file, args, { env, timeout: 20_000 }, (error, stdout, stderr) => {
-      if (error && typeof error.code !== "number") return reject(error);
-      resolve({ code: typeof error?.code === "number" ? error.code : 0, stdout, stderr });
-    });
-  });
-}
 
 describe("AWS CLI v2 and botocore against the emulator", () => {
   let emu: Emulator;
