@@ -24,54 +24,36 @@ function toCreds(c: StsCreds | undefined, op: string): Credentials {
 }
 
 export function stsAdapter(env: Record<string, string | undefined> = process.env): StsAdapter {
+  /** One call: the SDK's exceptions become one-line SesameErrors naming the operation. */
+  const call = async <T>(op: string, fn: () => Promise<T>): Promise<T> => {
+    try {
+      return await fn();
+    } catch (e) {
+      throw toSesameError(e, "STS", op, endpointOverride("STS", env));
+    }
+  };
   return {
-    async getSessionToken(creds, region, p) {
-      try {
+    getSessionToken: (creds, region, p) =>
+      call("GetSessionToken", async () => {
         const out = await client(creds, region, env).send(new GetSessionTokenCommand({ DurationSeconds: p.durationSeconds, SerialNumber: p.serialNumber, TokenCode: p.tokenCode }));
         return toCreds(out.Credentials, "GetSessionToken");
-      } catch (e) {
-        throw toSesameError(e, "STS", "GetSessionToken", endpointOverride("STS", env));
-      }
-    },
-    async assumeRole(creds, region, p) {
-      try {
-        const out = await client(creds, region, env).send(
-          new AssumeRoleCommand({
-            RoleArn: p.roleArn,
-            RoleSessionName: p.roleSessionName,
-            ExternalId: p.externalId,
-            DurationSeconds: p.durationSeconds,
-            SerialNumber: p.serialNumber,
-            TokenCode: p.tokenCode,
-          }),
-        );
+      }),
+    assumeRole: (creds, region, p) =>
+      call("AssumeRole", async () => {
+        const input = { RoleArn: p.roleArn, RoleSessionName: p.roleSessionName, ExternalId: p.externalId, DurationSeconds: p.durationSeconds, SerialNumber: p.serialNumber, TokenCode: p.tokenCode };
+        const out = await client(creds, region, env).send(new AssumeRoleCommand(input));
         return toCreds(out.Credentials, "AssumeRole");
-      } catch (e) {
-        throw toSesameError(e, "STS", "AssumeRole", endpointOverride("STS", env));
-      }
-    },
-    async getCallerIdentity(creds, region) {
-      try {
+      }),
+    getCallerIdentity: (creds, region) =>
+      call("GetCallerIdentity", async () => {
         const out = await client(creds, region, env).send(new GetCallerIdentityCommand({}));
         return { account: out.Account ?? "", arn: out.Arn ?? "", userId: out.UserId ?? "" };
-      } catch (e) {
-        throw toSesameError(e, "STS", "GetCallerIdentity", endpointOverride("STS", env));
-      }
-    },
-    async getFederationToken(creds, region, p) {
-      try {
-        const out = await client(creds, region, env).send(
-          new GetFederationTokenCommand({
-            Name: p.name,
-            DurationSeconds: p.durationSeconds,
-            Policy: p.policy,
-            PolicyArns: p.policyArns?.map((arn) => ({ arn })),
-          }),
-        );
+      }),
+    getFederationToken: (creds, region, p) =>
+      call("GetFederationToken", async () => {
+        const input = { Name: p.name, DurationSeconds: p.durationSeconds, Policy: p.policy, PolicyArns: p.policyArns?.map((arn) => ({ arn })) };
+        const out = await client(creds, region, env).send(new GetFederationTokenCommand(input));
         return { credentials: toCreds(out.Credentials, "GetFederationToken"), arn: out.FederatedUser?.Arn ?? "" };
-      } catch (e) {
-        throw toSesameError(e, "STS", "GetFederationToken", endpointOverride("STS", env));
-      }
-    },
+      }),
   };
 }

@@ -4,19 +4,14 @@ import type { Catalog, IamUserSession } from "../catalog/types.ts";
 import { NeedsInput } from "../errors.ts";
 import { getAccessKey } from "../store/iam-user-keys.ts";
 import { stsRegion } from "./identity.ts";
+import { durationAndMfa } from "./mfa-params.ts";
 import type { Credentials, Deps, Provider } from "./types.ts";
 
 export function iamUser(s: IamUserSession, cat: Catalog, d: Deps): Provider {
   return async (): Promise<Credentials> => {
     const key = await getAccessKey(await d.secrets(), s.name);
     if (!key) throw new NeedsInput("secret.missing", `no access key is stored for "${s.name}"`, `run: sesame secret set ${s.name}`);
-    const p: { durationSeconds?: number; serialNumber?: string; tokenCode?: string } = {};
-    if (s.duration_seconds) p.durationSeconds = s.duration_seconds;
-    if (s.mfa_serial) {
-      p.serialNumber = s.mfa_serial;
-      p.tokenCode = await d.mfaCode(s.mfa_serial, s.name);
-    }
-    const sts = await d.sts();
-    return sts.getSessionToken(key, stsRegion(s, cat), p);
+    const p = await durationAndMfa(s, d);
+    return (await d.sts()).getSessionToken(key, stsRegion(s, cat), p);
   };
 }
