@@ -16,8 +16,12 @@ export async function readFileBytes(path: string): Promise<Uint8Array<ArrayBuffe
       // an empty file cannot be mapped (EINVAL): read it the ordinary way below
     }
   }
-  const { readFileSync } = await import("node:fs");
+  const { readFileSync, statSync } = await import("node:fs");
   try {
+    // Only regular files: reading a FIFO someone put here would block forever.
+    const st = statSync(path, { throwIfNoEntry: false });
+    if (!st) return undefined;
+    if (!st.isFile()) throw Object.assign(new Error(`${path} is not a regular file`), { code: "ENOTFILE" });
     return new Uint8Array(readFileSync(path));
   } catch (e) {
     const code = (e as { code?: string }).code;

@@ -25,17 +25,23 @@ export async function readCacheKey(stateDir: string): Promise<Uint8Array<ArrayBu
 export async function ensureCacheKey(stateDir: string): Promise<Uint8Array<ArrayBuffer>> {
   const existing = await readCacheKey(stateDir);
   if (existing) return existing;
-  const { linkSync, unlinkSync } = await import("node:fs");
+  const { existsSync, linkSync, renameSync, unlinkSync } = await import("node:fs");
   const { writeFileAtomic } = await import("./files.ts");
   const path = joinPath(stateDir, KEY_FILE);
   const tmp = `${path}.${process.pid}.new`;
   writeFileAtomic(tmp, Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString("base64") + "\n");
   try {
-    linkSync(tmp, path); // fails if another process won the race: then use its key
+    if (existsSync(path)) {
+      // There is a key file, but not a usable key (truncated, emptied, edited): nothing encrypted under
+      // it can be read anyway, so replace it — atomically, so readers see the old or the new one.
+      renameSync(tmp, path);
+    } else {
+      linkSync(tmp, path); // fails if another process won the race: then use its key
+    }
   } catch {
     /* EEXIST: read below */
   } finally {
-    try { unlinkSync(tmp); } catch { /* gone */ }
+    try { unlinkSync(tmp); } catch { /* renamed, or gone */ }
   }
   const key = await readCacheKey(stateDir);
   if (!key) throw new Error(`cannot create the cache key at ${path}`);

@@ -92,11 +92,28 @@ export async function encodeEntry(raw: Uint8Array<ArrayBuffer>, identity: string
   return out;
 }
 
+/** Stores an entry. A cache that cannot be written (full disk, something foreign at the entry's name)
+ * must not cost the caller its fresh credentials: failures are logged (--verbose) and swallowed. */
 export async function writeEntry(loc: CacheLocation, identity: string, c: Credentials): Promise<void> {
   if (!c.expiration) return; // long-lived keys are never cached
-  const raw = await ensureCacheKey(loc.stateDir);
-  const { writeFileAtomic } = await import("./files.ts");
-  writeFileAtomic(join(loc.cacheDir, (await entryName(identity)) + ".cred"), await encodeEntry(raw, identity, c));
+  const { writeFileAtomic, sweepStaleTemps } = await import("./files.ts");
+  const path = join(loc.cacheDir, (await entryName(identity)) + ".cred");
+  try {
+    const blob = await encodeEntry(await ensureCacheKey(loc.stateDir), identity, c);
+    try {
+      writeFileAtomic(path, blob);
+    } catch (e) {
+      // A directory (or other non-file) squatting on the name: clear it once, then try again.
+      const { lstatSync, rmSync } = await import("node:fs");
+      if (!lstatSync(path, { throwIfNoEntry: false })?.isFile()) rmSync(path, { recursive: true, force: true });
+      else throw e;
+      writeFileAtomic(path, blob);
+    }
+  } catch (e) {
+    const { log } = await import("../log.ts");
+    log("cache write failed", { path, error: (e as Error).message });
+  }
+  sweepStaleTemps(loc.cacheDir);
 }
 
 export async function deleteEntry(loc: CacheLocation, identity: string): Promise<boolean> {
@@ -112,6 +129,7 @@ export async function deleteEntry(loc: CacheLocation, identity: string): Promise
 /** Removes every entry (sesame cache clear). */
 export async function clearEntries(loc: CacheLocation): Promise<number> {
   const { readdirSync, unlinkSync } = await import("node:fs");
+  (await import("./files.ts")).sweepStaleTemps(loc.cacheDir);
   let n = 0;
   let names: string[] = [];
   try {

@@ -1,6 +1,6 @@
 // Every file sesame writes goes through here: 0600 files in 0700 folders, written to a temporary
 // name, fsynced, then renamed over the target, so a reader never sees a partial file.
-import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, unlinkSync, writeSync, chmodSync, statSync } from "node:fs";
+import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, unlinkSync, writeSync, chmodSync, statSync } from "node:fs";
 import { dirname, join, basename } from "node:path";
 
 export function ensurePrivateDir(dir: string): void {
@@ -36,4 +36,36 @@ export function writeFileAtomic(path: string, data: string | Uint8Array): void {
     try { unlinkSync(tmp); } catch { /* already gone */ }
     throw e;
   }
+}
+
+const TEMP_RE = /^\..+\.(\d+)\.[0-9a-f]{8}\.tmp$/;
+
+/** Removes temporary files that writers killed before their rename left behind: those whose process is
+ * gone, or older than ten minutes (a PID may have been reused). Best effort, never throws. */
+export function sweepStaleTemps(dir: string, now = Date.now()): number {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return 0;
+  }
+  let removed = 0;
+  for (const name of names) {
+    const m = TEMP_RE.exec(name);
+    if (!m) continue;
+    const path = join(dir, name);
+    let dead = false;
+    try {
+      process.kill(Number(m[1]), 0);
+    } catch (e) {
+      dead = (e as NodeJS.ErrnoException).code === "ESRCH";
+    }
+    try {
+      if (dead || now - statSync(path).mtimeMs > 10 * 60_000) {
+        unlinkSync(path);
+        removed++;
+      }
+    } catch { /* raced with its writer or another sweeper */ }
+  }
+  return removed;
 }

@@ -1,7 +1,7 @@
 // Cross-process lock files for single-flight: O_EXCL create, holder PID + start time inside.
 // A lock whose holder died (same host, PID gone) or that is older than staleMs is taken over;
 // a waiter backs off (10 ms → 25 ms with jitter: a lock is held for one STS round trip) and gives up at its deadline with a clear error.
-import { closeSync, openSync, readFileSync, renameSync, unlinkSync, writeSync, linkSync } from "node:fs";
+import { closeSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeSync, linkSync } from "node:fs";
 import { hostname } from "node:os";
 import { dirname } from "node:path";
 import { BusyError } from "../errors.ts";
@@ -70,7 +70,11 @@ interface Holder {
   pid: number;
   since: number;
   host: string;
+  empty?: boolean;
 }
+
+/** A holder writes its PID right after creating the lock: an empty lock this old was abandoned. */
+const EMPTY_LOCK_STALE_MS = 2000;
 
 function readHolder(path: string): Holder | undefined {
   let raw: string;
@@ -80,11 +84,20 @@ function readHolder(path: string): Holder | undefined {
     return undefined; // released meanwhile: retry at once
   }
   const [pid, since, host] = raw.split(" ");
-  // A lock file caught between create and write is empty: treat it as young and alive.
+  if (raw === "") {
+    // Caught between create and write — or left empty by a holder killed right there. Its age is the
+    // file's: young, it is a holder about to write; older than a moment, nobody will ever write it.
+    let mtime = Date.now();
+    try {
+      mtime = statSync(path).mtimeMs;
+    } catch { /* released meanwhile */ }
+    return { raw, pid: 0, since: mtime, host: "", empty: true };
+  }
   return { raw, pid: Number(pid) || 0, since: Number(since) || Date.now(), host: host ?? "" };
 }
 
 function isStale(h: Holder, staleMs: number): boolean {
+  if (h.empty) return Date.now() - h.since > EMPTY_LOCK_STALE_MS;
   if (Date.now() - h.since > staleMs) return true;
   if (h.pid > 0 && h.host === HOST) {
     try {
