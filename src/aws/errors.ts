@@ -11,12 +11,14 @@ const FIXES: Record<string, string> = {
   RegionDisabledException: "activate STS in that region (IAM console → Account settings) or set another region",
 };
 
+export const CLOCK_FIX = "this machine's clock is off: sync it (e.g. timedatectl set-ntp true) and try again";
+
 export function toSesameError(e: unknown, service: string, op: string, endpoint?: string): SesameError {
   if (e instanceof SesameError) return e;
   const err = e as { name?: string; message?: string; code?: string; $metadata?: { httpStatusCode?: number }; $fault?: string };
   const netCode = err.code ?? (err as { cause?: { code?: string } }).cause?.code;
-  if (netCode === "ETIMEDOUT" || err.name === "TimeoutError") {
-    return new SesameError("network", `${service}${endpoint ? ` at ${endpoint}` : ""} did not answer in time (${op}, 3 attempts)`, 5, "check the network connection and any AWS_ENDPOINT_URL_* setting");
+  if (netCode === "ETIMEDOUT" || err.name === "TimeoutError" || err.name === "AbortError") {
+    return new SesameError("network", `${service}${endpoint ? ` at ${endpoint}` : ""} did not answer in time (${op})`, 5, "check the network connection and any AWS_ENDPOINT_URL_* setting");
   }
   if (netCode && /^(ECONNREFUSED|ENOTFOUND|ECONNRESET|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH)$/.test(netCode)) {
     return new SesameError("network", `cannot reach ${service}${endpoint ? ` at ${endpoint}` : ""} (${netCode})`, 5, "check the network connection and any AWS_ENDPOINT_URL_* setting");
@@ -24,6 +26,10 @@ export function toSesameError(e: unknown, service: string, op: string, endpoint?
   if (err.$metadata !== undefined || err.$fault !== undefined) {
     const code = err.name && err.name !== "Error" ? err.name : "UnknownError";
     const msg = (err.message ?? "").replace(/\s+/g, " ").trim();
+    // A skew the SDK could not correct from the Date header: the clock is wrong, not the key.
+    if (code === "RequestExpired" || code === "RequestTimeTooSkewed" || (code === "SignatureDoesNotMatch" && /signature expired/i.test(msg))) {
+      return new AwsRefused(service, op, code, msg, CLOCK_FIX);
+    }
     return new AwsRefused(service, op, code, msg === code ? "" : msg, FIXES[code]);
   }
   const msg = (err.message ?? String(e)).split("\n")[0] ?? "";

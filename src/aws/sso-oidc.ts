@@ -1,6 +1,6 @@
 // Thin adapter over @aws-sdk/client-sso-oidc. Loaded dynamically, only when a login or refresh happens.
 import { CreateTokenCommand, RegisterClientCommand, SSOOIDCClient, StartDeviceAuthorizationCommand } from "@aws-sdk/client-sso-oidc";
-import { clientConfig } from "./client-config.ts";
+import { callOptions, clientConfig } from "./client-config.ts";
 import { endpointOverride } from "./endpoints.ts";
 import { toSesameError } from "./errors.ts";
 import { SsoOidcError, type SsoOidcAdapter } from "./sso-types.ts";
@@ -33,6 +33,7 @@ export function ssoOidcAdapter(env: Record<string, string | undefined> = process
       try {
         const out = await client(region).send(
           new RegisterClientCommand({ clientName: p.clientName, clientType: "public", scopes: p.scopes, grantTypes: p.grantTypes, redirectUris: p.redirectUris, issuerUrl: p.issuerUrl }),
+          callOptions(),
         );
         if (!out.clientId || !out.clientSecret) throw new Error("RegisterClient answered without a client");
         return { clientId: out.clientId, clientSecret: out.clientSecret, expiresAt: Number(out.clientSecretExpiresAt ?? 0) * 1000, grantTypes: p.grantTypes ?? [], scopes: p.scopes };
@@ -42,7 +43,7 @@ export function ssoOidcAdapter(env: Record<string, string | undefined> = process
     },
     async startDeviceAuthorization(region, c, startUrl) {
       try {
-        const out = await client(region).send(new StartDeviceAuthorizationCommand({ clientId: c.clientId, clientSecret: c.clientSecret, startUrl }));
+        const out = await client(region).send(new StartDeviceAuthorizationCommand({ clientId: c.clientId, clientSecret: c.clientSecret, startUrl }), callOptions());
         if (!out.deviceCode || !out.userCode || !out.verificationUri) throw new Error("StartDeviceAuthorization answered without a device code");
         return {
           deviceCode: out.deviceCode,
@@ -58,7 +59,7 @@ export function ssoOidcAdapter(env: Record<string, string | undefined> = process
     },
     async createToken(region, c, input) {
       try {
-        const out = await client(region).send(new CreateTokenCommand({ clientId: c.clientId, clientSecret: c.clientSecret, ...input }));
+        const out = await client(region).send(new CreateTokenCommand({ clientId: c.clientId, clientSecret: c.clientSecret, ...input }), callOptions());
         if (!out.accessToken) throw new Error("CreateToken answered without a token");
         const grant = { accessToken: out.accessToken, expiresAt: Date.now() + (out.expiresIn ?? 3600) * 1000 };
         return out.refreshToken ? { ...grant, refreshToken: out.refreshToken } : grant;

@@ -1,18 +1,23 @@
 // Thin adapter over @aws-sdk/client-sso (the IAM Identity Center portal). Loaded dynamically.
 import { GetRoleCredentialsCommand, LogoutCommand, paginateListAccountRoles, paginateListAccounts, SSOClient } from "@aws-sdk/client-sso";
-import { clientConfig } from "./client-config.ts";
+import { callOptions, clientConfig } from "./client-config.ts";
 import { endpointOverride } from "./endpoints.ts";
 import { toSesameError } from "./errors.ts";
 import type { SsoPortalAdapter } from "./sso-types.ts";
 
 export function ssoPortalAdapter(env: Record<string, string | undefined> = process.env): SsoPortalAdapter {
   const endpoint = endpointOverride("SSO", env);
-  // Adaptive retries pace discovery of large organisations instead of failing on the first 429.
-  const client = (region: string) => new SSOClient({ ...clientConfig(region, endpoint), maxAttempts: 8, retryMode: "adaptive" });
+  const client = (region: string) => new SSOClient(clientConfig(region, endpoint));
+  // Discovery (sso sync) is interactive, not on the credential path: the SDK's adaptive retries pace
+  // the listing of large organisations instead of failing on the first 429s.
+  const listClient = (region: string) => {
+    const { retryStrategy: _, ...rest } = clientConfig(region, endpoint);
+    return new SSOClient({ ...rest, maxAttempts: 8, retryMode: "adaptive" });
+  };
   return {
     async getRoleCredentials(region, accessToken, accountId, roleName) {
       try {
-        const out = await client(region).send(new GetRoleCredentialsCommand({ accessToken, accountId, roleName }));
+        const out = await client(region).send(new GetRoleCredentialsCommand({ accessToken, accountId, roleName }), callOptions());
         const c = out.roleCredentials;
         if (!c?.accessKeyId || !c.secretAccessKey || !c.sessionToken || !c.expiration) throw new Error("GetRoleCredentials answered without credentials");
         // expiration is epoch milliseconds
@@ -24,7 +29,7 @@ export function ssoPortalAdapter(env: Record<string, string | undefined> = proce
     async listAccounts(region, accessToken) {
       const out: { accountId: string; accountName: string; emailAddress?: string }[] = [];
       try {
-        for await (const page of paginateListAccounts({ client: client(region), pageSize: 100 }, { accessToken })) {
+        for await (const page of paginateListAccounts({ client: listClient(region), pageSize: 100 }, { accessToken })) {
           for (const a of page.accountList ?? []) {
             if (a.accountId) out.push({ accountId: a.accountId, accountName: a.accountName ?? a.accountId, ...(a.emailAddress ? { emailAddress: a.emailAddress } : {}) });
           }
@@ -37,7 +42,7 @@ export function ssoPortalAdapter(env: Record<string, string | undefined> = proce
     async listAccountRoles(region, accessToken, accountId) {
       const out: string[] = [];
       try {
-        for await (const page of paginateListAccountRoles({ client: client(region), pageSize: 100 }, { accessToken, accountId })) {
+        for await (const page of paginateListAccountRoles({ client: listClient(region), pageSize: 100 }, { accessToken, accountId })) {
           for (const r of page.roleList ?? []) if (r.roleName) out.push(r.roleName);
         }
       } catch (e) {
@@ -47,7 +52,7 @@ export function ssoPortalAdapter(env: Record<string, string | undefined> = proce
     },
     async logout(region, accessToken) {
       try {
-        await client(region).send(new LogoutCommand({ accessToken }));
+        await client(region).send(new LogoutCommand({ accessToken }), callOptions());
       } catch (e) {
         throw toSesameError(e, "SSO", "Logout", endpoint);
       }

@@ -3,7 +3,7 @@
 import { AssumeRoleCommand, GetCallerIdentityCommand, GetFederationTokenCommand, GetSessionTokenCommand, STSClient } from "@aws-sdk/client-sts";
 import type { Credentials as StsCreds } from "@aws-sdk/client-sts";
 import type { Credentials } from "../credentials/types.ts";
-import { clientConfig } from "./client-config.ts";
+import { callOptions, clientConfig } from "./client-config.ts";
 import { endpointOverride } from "./endpoints.ts";
 import { toSesameError } from "./errors.ts";
 import type { StsAdapter } from "./sts-types.ts";
@@ -35,24 +35,24 @@ export function stsAdapter(env: Record<string, string | undefined> = process.env
   return {
     getSessionToken: (creds, region, p) =>
       call("GetSessionToken", async () => {
-        const out = await client(creds, region, env).send(new GetSessionTokenCommand({ DurationSeconds: p.durationSeconds, SerialNumber: p.serialNumber, TokenCode: p.tokenCode }));
+        const out = await client(creds, region, env).send(new GetSessionTokenCommand({ DurationSeconds: p.durationSeconds, SerialNumber: p.serialNumber, TokenCode: p.tokenCode }), callOptions());
         return toCreds(out.Credentials, "GetSessionToken");
       }),
     assumeRole: (creds, region, p) =>
       call("AssumeRole", async () => {
         const input = { RoleArn: p.roleArn, RoleSessionName: p.roleSessionName, ExternalId: p.externalId, DurationSeconds: p.durationSeconds, SerialNumber: p.serialNumber, TokenCode: p.tokenCode };
-        const out = await client(creds, region, env).send(new AssumeRoleCommand(input));
+        const out = await client(creds, region, env).send(new AssumeRoleCommand(input), callOptions());
         return toCreds(out.Credentials, "AssumeRole");
       }),
     getCallerIdentity: (creds, region) =>
       call("GetCallerIdentity", async () => {
-        const out = await client(creds, region, env).send(new GetCallerIdentityCommand({}));
+        const out = await client(creds, region, env).send(new GetCallerIdentityCommand({}), callOptions());
         return { account: out.Account ?? "", arn: out.Arn ?? "", userId: out.UserId ?? "" };
       }),
     getFederationToken: (creds, region, p) =>
       call("GetFederationToken", async () => {
         const input = { Name: p.name, DurationSeconds: p.durationSeconds, Policy: p.policy, PolicyArns: p.policyArns?.map((arn) => ({ arn })) };
-        const out = await client(creds, region, env).send(new GetFederationTokenCommand(input));
+        const out = await client(creds, region, env).send(new GetFederationTokenCommand(input), callOptions());
         return { credentials: toCreds(out.Credentials, "GetFederationToken"), arn: out.FederatedUser?.Arn ?? "" };
       }),
   };

@@ -2,7 +2,7 @@
 // the provider chain (and with it @aws-sdk/*, the keyring addon) loads only on a miss.
 import { catalogFromText, NO_CATALOG_FIX, sessionNamed } from "../catalog/catalog.ts";
 import { catalogPath, cacheDir, stateDir } from "../catalog/locate.ts";
-import { hopIdentity } from "../credentials/identity.ts";
+import { currentIdentity } from "../store/generation.ts";
 import { CatalogError, UsageError } from "../errors.ts";
 import { readFileText } from "../runtime/read-file.ts";
 import { credentialJson } from "../output/credential-json.ts";
@@ -51,7 +51,7 @@ export async function credentialProcess(argv: string[], env: Record<string, stri
   const session = sessionNamed(cat, args.name);
   const loc = { cacheDir: cacheDir(env), stateDir: stateDir(env) };
   if (!args.noCache) {
-    const hit = await readEntry(loc, hopIdentity(cat, session, env));
+    const hit = await readEntry(loc, await currentIdentity(cat, session, env, loc.stateDir));
     if (isFresh(hit, Date.now(), cat.defaults.refreshMargin)) {
       writeOut(credentialJson(hit));
       return;

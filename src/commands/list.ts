@@ -3,8 +3,9 @@ import { writeSync } from "node:fs";
 import { catalogPath, cacheDir, stateDir } from "../catalog/locate.ts";
 import { loadCatalog } from "../catalog/load.ts";
 import { accountOf, roleOf, type Catalog, type Session } from "../catalog/types.ts";
-import { chainOf, hopIdentity, stsRegion } from "../credentials/identity.ts";
+import { chainOf, stsRegion } from "../credentials/identity.ts";
 import { entryReader } from "../store/cache.ts";
+import { currentIdentity } from "../store/generation.ts";
 import type { Credentials } from "../credentials/types.ts";
 import type { SecretStore } from "../store/secret-store.ts";
 import { renderTable } from "../output/table.ts";
@@ -40,7 +41,7 @@ export async function list(opts: { config?: string; json?: boolean }, env: Recor
 async function rowFor(cat: Catalog, s: Session, env: Record<string, string | undefined>, hasSecret: (name: string) => Promise<boolean | undefined>, read: (identity: string) => Promise<Credentials | undefined>): Promise<ListRow> {
   const base = { name: s.name, type: s.type, account: accountOf(s) ?? null, role: roleOf(s) ?? null, region: stsRegion(s, cat), source: s.type === "assume-role" ? s.source : null };
   if (s.type === "web-identity") return { ...base, state: "not-supported", expiration: null, detail: "not supported yet" };
-  const hit = await read(hopIdentity(cat, s, env));
+  const hit = await read(await currentIdentity(cat, s, env, stateDir(env)));
   const now = Date.now();
   if (hit?.expiration && hit.expiration.getTime() - now > cat.defaults.refreshMargin * 1000) {
     return { ...base, state: "cached", expiration: hit.expiration.toISOString(), detail: `cached until ${clock(hit.expiration, now)}` };

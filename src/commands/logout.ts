@@ -4,8 +4,9 @@ import { writeSync } from "node:fs";
 import { catalogPath, cacheDir, stateDir } from "../catalog/locate.ts";
 import { loadCatalog } from "../catalog/load.ts";
 import { realDeps } from "../credentials/deps.ts";
-import { chainOf, hopIdentity } from "../credentials/identity.ts";
-import { deleteEntry } from "../store/cache.ts";
+import { forgetRoot } from "../store/forget.ts";
+import { lockTimeoutMs, withLock } from "../store/lock.ts";
+import { ssoLockPath } from "../sso/access-token.ts";
 import { removeAwsCliToken } from "../sso/aws-cli-cache.ts";
 import { forgetRegistration, forgetToken, loadToken } from "../sso/tokens.ts";
 import { ssoSessionNamed } from "./login.ts";
@@ -27,14 +28,12 @@ export async function logoutCommand(name: string | undefined, opts: { config?: s
       }
     }
     if (t) removeAwsCliToken(sso, t.accessToken, env);
-    await forgetToken(store, sso.name);
-    await forgetRegistration(store, sso.name);
-    let dropped = 0;
-    for (const s of cat.sessions.values()) {
-      if (chainOf(cat, s).some((h) => h.type === "sso" && h.sso_session === sso.name)) {
-        if (await deleteEntry(loc, hopIdentity(cat, s, env))) dropped++;
-      }
-    }
+    // Under the SSO's lock: a silent refresh in flight must not save a token after we forgot it.
+    await withLock(ssoLockPath(d, sso.name), { timeoutMs: lockTimeoutMs(env), staleMs: 15 * 60_000, what: `signing out of "${sso.name}"` }, async () => {
+      await forgetToken(store, sso.name);
+      await forgetRegistration(store, sso.name);
+    });
+    const dropped = await forgetRoot(cat, `sso-session:${sso.name}`, env, loc);
     writeSync(2, `sesame: signed out of "${sso.name}"${t ? "" : " (no sign-in was stored)"}; forgot ${dropped} cached credential${dropped === 1 ? "" : "s"}${note}\n`);
   }
 }

@@ -4,10 +4,9 @@ import { readFileSync, writeSync } from "node:fs";
 import { catalogPath } from "../catalog/locate.ts";
 import { loadCatalog, sessionNamed } from "../catalog/load.ts";
 import type { Catalog } from "../catalog/types.ts";
-import { chainOf, hopIdentity } from "../credentials/identity.ts";
 import { cacheDir, stateDir } from "../catalog/locate.ts";
 import { UsageError, NeedsInput } from "../errors.ts";
-import { deleteEntry } from "../store/cache.ts";
+import { forgetRoot } from "../store/forget.ts";
 import { ACCESS_KEY_ID_RE, deleteAccessKey, maskKeyId, setAccessKey, type AccessKey } from "../store/iam-user-keys.ts";
 import { openSecretStore } from "../store/open-secret-store.ts";
 
@@ -36,12 +35,9 @@ export async function secretDelete(name: string, opts: { config?: string }, env:
   return 0;
 }
 
-/** Credentials derived from the old key (this session and every chain through it) are dropped. */
+/** Credentials derived from the old key (this session and every chain through it) are never served again. */
 async function forgetCached(cat: Catalog, name: string, env: Record<string, string | undefined>): Promise<void> {
-  const loc = { cacheDir: cacheDir(env), stateDir: stateDir(env) };
-  for (const s of cat.sessions.values()) {
-    if (chainOf(cat, s).some((h) => h.name === name)) await deleteEntry(loc, hopIdentity(cat, s, env));
-  }
+  await forgetRoot(cat, `iam-user:${name}`, env, { cacheDir: cacheDir(env), stateDir: stateDir(env) });
 }
 
 export function parseKey(id: string, secret: string): AccessKey {

@@ -3,6 +3,8 @@
 import { join } from "node:path";
 import { entryName, isFresh, readEntry, writeEntry } from "../store/cache.ts";
 import { lockTimeoutMs, withLock } from "../store/lock.ts";
+import { CLOCK_FIX } from "../aws/errors.ts";
+import { EXIT, SesameError } from "../errors.ts";
 import { log } from "../log.ts";
 import type { Credentials, Deps, Provider } from "./types.ts";
 
@@ -25,6 +27,11 @@ export function cached(hop: string, identity: string, d: Deps, fetch: Provider):
         return again;
       }
       const fresh = await fetch();
+      if (fresh.expiration && fresh.expiration.getTime() <= d.now()) {
+        // AWS says these are valid now, this machine says they have expired: its clock is ahead.
+        const ahead = Math.round((d.now() - fresh.expiration.getTime()) / 60_000);
+        throw new SesameError("clock", `the credentials for "${hop}" arrived already expired by this machine's clock (it is at least ${ahead} min ahead)`, EXIT.awsRefused, CLOCK_FIX);
+      }
       await writeEntry(loc, identity, fresh);
       log("fetched", { hop, accessKeyId: fresh.accessKeyId, expires: fresh.expiration });
       d.trace?.({ hop, source: "upstream" });

@@ -10,7 +10,7 @@ import { hopIdentity } from "./identity.ts";
 import type { Deps, Provider } from "./types.ts";
 
 export function providerFor(s: Session, cat: Catalog, d: Deps): Provider {
-  const id = hopIdentity(cat, s, d.env);
+  const id = hopIdentity(cat, s, d.env, d.generation ?? "");
   switch (s.type) {
     case "iam-user":
       return named(s, cached(s.name, id, d, iamUser(s, cat, d)));

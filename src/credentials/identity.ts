@@ -10,12 +10,18 @@ export function stsRegion(s: Session, cat: Catalog): string {
   return s.region ?? cat.defaults.region ?? "us-east-1";
 }
 
-export function hopIdentity(cat: Catalog, s: Session, env: Record<string, string | undefined> = process.env): string {
-  const parts = hopParts(cat, s, env, new Set());
+/** `generation`: of the chain's root of trust (store/generation.ts); "" before its first secret change. */
+export function hopIdentity(cat: Catalog, s: Session, env: Record<string, string | undefined> = process.env, generation = ""): string {
+  const parts = hopParts(cat, s, env, new Set(), generation);
   return JSON.stringify(parts);
 }
 
-function hopParts(cat: Catalog, s: Session, env: Record<string, string | undefined>, seen: Set<string>): unknown[] {
+function hopParts(cat: Catalog, s: Session, env: Record<string, string | undefined>, seen: Set<string>, gen: string): unknown[] {
+  const root = rootParts(cat, s, env, seen, gen);
+  return gen && s.type !== "assume-role" ? [...root, `gen:${gen}`] : root;
+}
+
+function rootParts(cat: Catalog, s: Session, env: Record<string, string | undefined>, seen: Set<string>, gen: string): unknown[] {
   if (seen.has(s.name)) throw new Error(`loop at ${s.name}`); // validate.ts refuses loops first
   seen.add(s.name);
   switch (s.type) {
@@ -27,7 +33,7 @@ function hopParts(cat: Catalog, s: Session, env: Record<string, string | undefin
       const src = cat.sessions.get(s.source);
       if (!src) throw new Error(`missing source ${s.source}`);
       return ["assume-role/1", s.name, s.role_arn, s.external_id ?? null, s.role_session_name ?? defaultRoleSessionName(env), s.duration_seconds ?? null,
-        s.mfa_serial ?? null, stsRegion(s, cat), endpointOverride("STS", env) ?? null, hopParts(cat, src, env, seen)];
+        s.mfa_serial ?? null, stsRegion(s, cat), endpointOverride("STS", env) ?? null, hopParts(cat, src, env, seen, gen)];
     }
     case "sso": {
       const sso = cat.ssoSessions.get(s.sso_session);

@@ -25,6 +25,8 @@ export interface Deps {
   env: Record<string, string | undefined>;
   cacheDir: string;
   stateDir: string;
+  /** the current generation of the chain's root of trust (store/generation.ts) */
+  generation?: string;
   /** observes each hop as it resolves (list --verbose, tests of the chain shape) */
   trace?: (event: { hop: string; source: "cache" | "upstream" }) => void;
 }

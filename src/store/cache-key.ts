@@ -32,8 +32,10 @@ export async function ensureCacheKey(stateDir: string): Promise<Uint8Array<Array
   writeFileAtomic(tmp, Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString("base64") + "\n");
   try {
     if (existsSync(path)) {
-      // There is a key file, but not a usable key (truncated, emptied, edited): nothing encrypted under
-      // it can be read anyway, so replace it — atomically, so readers see the old or the new one.
+      // Another process may have just created it: use its key. Still unusable (truncated, emptied,
+      // edited): nothing encrypted under it can be read anyway, so replace it — atomically.
+      const now = await readCacheKey(stateDir);
+      if (now) return now;
       renameSync(tmp, path);
     } else {
       linkSync(tmp, path); // fails if another process won the race: then use its key

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import { parseToml } from "../../src/catalog/parse.ts";
 import { validateCatalog } from "../../src/catalog/validate.ts";
-import { hopIdentity } from "../../src/credentials/identity.ts";
+import { currentIdentity } from "../../src/store/generation.ts";
 import { entryName } from "../../src/store/cache.ts";
 import { CHAIN_CATALOG, DEV_ROLE, PROD_ROLE, parseProcessOutput, storeAliceKey, world, type World } from "./harness.ts";
 
@@ -85,7 +85,7 @@ describe("a 3-hop chain alice → dev → prod", () => {
     const cat = validateCatalog(parseToml(w.catalog, readFileSync(w.catalog, "utf8")));
     const expected: Record<string, { action: string; role?: string }> = { prod: { action: "AssumeRole", role: PROD_ROLE }, dev: { action: "AssumeRole", role: DEV_ROLE }, alice: { action: "GetSessionToken" } };
     for (const name of ["prod", "dev", "alice"]) {
-      const path = join(w.cacheDir, (await entryName(hopIdentity(cat, cat.sessions.get(name)!, w.env))) + ".cred");
+      const path = join(w.cacheDir, (await entryName(await currentIdentity(cat, cat.sessions.get(name)!, w.env, w.stateDir))) + ".cred");
       const bad = Buffer.from(readFileSync(path));
       bad[bad.length - 5] = bad[bad.length - 5]! ^ 0x20;
       writeFileSync(path, bad);

@@ -7,7 +7,7 @@ import { hostname } from "node:os";
 import { join } from "node:path";
 import { parseToml } from "../../src/catalog/parse.ts";
 import { validateCatalog } from "../../src/catalog/validate.ts";
-import { hopIdentity } from "../../src/credentials/identity.ts";
+import { currentIdentity } from "../../src/store/generation.ts";
 import { entryName } from "../../src/store/cache.ts";
 import { BIN, parseProcessOutput, runBinary, storeAliceKey, world, type World } from "./harness.ts";
 
@@ -21,7 +21,7 @@ afterAll(() => w.stop());
 async function lockPathFor(name: string): Promise<string> {
   const cat = validateCatalog(parseToml(w.catalog, readFileSync(w.catalog, "utf8")));
   mkdirSync(w.cacheDir, { recursive: true, mode: 0o700 });
-  return join(w.cacheDir, (await entryName(hopIdentity(cat, cat.sessions.get(name)!, w.env))) + ".lock");
+  return join(w.cacheDir, (await entryName(await currentIdentity(cat, cat.sessions.get(name)!, w.env, w.stateDir))) + ".lock");
 }
 
 test("a lock left by a process that died is taken over", async () => {
