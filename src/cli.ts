@@ -141,7 +141,7 @@ export async function runCli(argv: string[]): Promise<number> {
   try {
     cli.parse(["sesame", "sesame", ...argv], { run: false });
   } catch (e) {
-    throw new UsageError((e as Error).message.replace(/`/g, ""), "run: sesame --help");
+    throw new UsageError(cacMessage(e), "run: sesame --help");
   }
   if (cli.options.help || cli.options.version) return 0;
   if (!cli.matchedCommand) {
@@ -155,9 +155,20 @@ export async function runCli(argv: string[]): Promise<number> {
     cli.runMatchedCommand();
   } catch (e) {
     if (e instanceof SesameError) throw e;
-    throw new UsageError((e as Error).message.replace(/`/g, ""), "run: sesame --help");
+    throw new UsageError(cacMessage(e), "run: sesame --help");
   }
   const r = await pending;
   if (typeof r === "number") status = r;
   return status;
+}
+
+/** cac's own wording, without echoing stray arguments: someone may have typed a secret there. */
+function cacMessage(e: unknown): string {
+  const m = ((e as Error).message ?? String(e)).replace(/`/g, "");
+  const unused = /^Unused args: (.*)$/.exec(m);
+  if (unused) {
+    const n = unused[1]!.split(", ").length;
+    return `${n} argument${n === 1 ? "" : "s"} too many (not shown, in case one is a secret)`;
+  }
+  return m;
 }

@@ -76,6 +76,7 @@ export function splitDotted(s: string): string[] {
 const KEY = String.raw`(?:[A-Za-z0-9_-]+|"(?:[^"\\]|\\.)*"|'[^']*')`;
 const DOTTED = String.raw`${KEY}(?:\s*\.\s*${KEY})*`;
 const HEADER_RE = new RegExp(String.raw`^(\s*)\[\s*(${DOTTED})\s*\]`);
+const ARRAY_HEADER_RE = new RegExp(String.raw`^(\s*)\[\[\s*(${DOTTED})\s*\]\]`);
 const KEYLINE_RE = new RegExp(String.raw`^(\s*)(${DOTTED})\s*=\s*`);
 
 function indexPositions(text: string): { keys: Map<string, Pos>; values: Map<string, Pos> } {
@@ -95,8 +96,16 @@ function indexPositions(text: string): { keys: Map<string, Pos>; values: Map<str
       bracketDepth += count(line, "[") - count(line, "]");
       continue;
     }
+    // [[x]] (an array of tables, which the catalog never uses) still gets a position, for the refusal.
+    const a = ARRAY_HEADER_RE.exec(line);
+    if (a) {
+      table = splitDotted(a[2] ?? "");
+      const path = table.join(".");
+      if (!keys.has(path)) keys.set(path, { line: n + 1, col: (a[1]?.length ?? 0) + 1 });
+      continue;
+    }
     const h = HEADER_RE.exec(line);
-    if (h && !line.trimStart().startsWith("[[")) {
+    if (h) {
       table = splitDotted(h[2] ?? "");
       keys.set(table.join("."), { line: n + 1, col: (h[1]?.length ?? 0) + 1 });
       continue;

@@ -173,7 +173,9 @@ class Validator {
     const type = t.type;
     if (type === undefined) this.fail(base, `[${base}] has no type`, `add type = "iam-user", "assume-role", "sso" or "web-identity"`, "key");
     if (typeof type !== "string" || !(TYPES as readonly string[]).includes(type)) {
-      this.fail(`${base}.type`, `unknown session type ${JSON.stringify(type)}`, fixFor(String(type), [...TYPES], `use one of: ${TYPES.join(", ")}`));
+      // Not String(type): a TOML table has no prototype, and String() of it throws.
+      const shown = typeof type === "string" ? JSON.stringify(type) : describe(type);
+      this.fail(`${base}.type`, `unknown session type ${shown}`, fixFor(typeof type === "string" ? type : "", [...TYPES], `use one of: ${TYPES.join(", ")}`));
     }
     const ty = type as (typeof TYPES)[number];
     this.unknownKeys(t, base, KEYS[ty], `a session of type "${ty}"`);

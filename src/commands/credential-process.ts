@@ -29,7 +29,7 @@ export function parseArgs(argv: string[]): CredentialProcessArgs {
     else if (a === "--verbose") { /* main.ts turns the log on */ }
     else if (a.startsWith("-")) throw new UsageError(`unknown option ${a} for credential-process`, "usage: sesame credential-process NAME [--config PATH] [--no-cache]");
     else if (name === undefined) name = a;
-    else throw new UsageError(`unexpected argument "${a}"`, "usage: sesame credential-process NAME");
+    else throw new UsageError("one argument too many (not shown, in case it is a secret)", "usage: sesame credential-process NAME");
   }
   if (!name) throw new UsageError("credential-process needs a session name", "usage: sesame credential-process NAME");
   const out: CredentialProcessArgs = { name, noCache };
