@@ -110,3 +110,17 @@ export function lineEnding(text: string): "\n" | "\r\n" {
   const nl = text.indexOf("\n");
   return nl > 0 && text[nl - 1] === "\r" ? "\r\n" : "\n";
 }
+
+/**
+ * The ending most of the file's lines use (the first line's on a tie). In a file that mixes \r\n and \n,
+ * the first line may come and go with a profile sesame removes; the majority does not swing that way.
+ */
+export function dominantLineEnding(text: string): "\n" | "\r\n" {
+  let crlf = 0;
+  let lf = 0;
+  for (let i = text.indexOf("\n"); i !== -1; i = text.indexOf("\n", i + 1)) {
+    if (i > 0 && text[i - 1] === "\r") crlf++;
+    else lf++;
+  }
+  return crlf > lf ? "\r\n" : lf > crlf ? "\n" : lineEnding(text);
+}

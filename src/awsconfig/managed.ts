@@ -5,8 +5,17 @@
 //
 // A block owns its header and the lines up to its last key; blank lines and comments after that are
 // left alone, because they usually introduce the next section. Keys a user added to a managed block
-// (output = json, cli_pager = …) are kept on update: sesame rewrites only the keys it writes.
-import { lineEnding, parseIni, profileOfHeader, renderLines, type IniDoc, type Line, type Section } from "./ini.ts";
+// (output = json, cli_pager = …) are kept on update: sesame rewrites only the keys it writes (with their
+// continuation lines: those are part of the value).
+//
+// Line endings: a block sesame already wrote keeps the ending of its header line; a new block takes the
+// ending most of the file's lines use. Either way a second sync finds nothing to change, even in a file
+// that mixes \r\n and \n.
+//
+// Adding profiles to a file and removing them again gives back the same bytes: new blocks go at the end
+// of the file but before the blank lines that end it, with one blank line of their own before them that
+// a removal takes away again; a file whose last line has no newline still ends without one.
+import { dominantLineEnding, parseIni, profileOfHeader, renderLines, type IniDoc, type Line, type Section } from "./ini.ts";
 
 export const MANAGED_KEY = "sesame_managed";
 const OWN_KEYS = new Set([MANAGED_KEY, "credential_process", "region"]);
@@ -77,23 +86,63 @@ function ownLines(p: WantedProfile, eol: string): Out[] {
   return out;
 }
 
-/** The new text of a managed block: its header as it was, sesame's keys, then whatever else the user put in it. */
-function updatedBlock(doc: IniDoc, s: Section, p: WantedProfile, eol: string, adopting = false): Out[] {
-  const header = doc.lines[s.start]!;
-  const kept: Out[] = [];
-  let droppingContinuation = false;
-  for (let i = s.start + 1; i < ownedEnd(doc, s); i++) {
+/**
+ * A block sesame wrote (its credential_process runs sesame's `credential-process`), as opposed to one a
+ * user marked with sesame_managed = true by hand.
+ */
+function writtenBySesame(doc: IniDoc, s: Section): boolean {
+  for (let i = s.start + 1; i < s.end; i++) {
     const l = doc.lines[i]!;
-    if (l.kind === "key") droppingContinuation = OWN_KEYS.has(l.name!) || (adopting && CREDENTIAL_KEYS.has(l.name!));
-    else if (l.kind !== "continuation") droppingContinuation = false;
-    if (!droppingContinuation) kept.push(l);
+    if (l.kind === "key" && l.name === "credential_process" && /(^|\s)credential-process(\s|$)/.test(l.value!)) return true;
   }
-  return [{ text: header.text, eol: header.eol || eol }, ...ownLines(p, eol), ...kept];
+  return false;
+}
+
+/**
+ * Whether sesame's keys can go right below the header, above the user's lines: only if none of the user's
+ * lines up to their first key is indented. Below sesame's keys, such a line would continue the last of
+ * them (credential_process would become a broken command, and the next sync would drop the line). Later
+ * lines are safe: within a section each key is indented no deeper than the one before it (a deeper line
+ * continues it), so once a key sits at the margin, everything after it reads the same below sesame's keys.
+ * Otherwise sesame's keys go last, where none of the block's lines follows them.
+ */
+function ownFirstIsSafe(kept: readonly Line[]): boolean {
+  for (const l of kept) {
+    if (l.kind === "blank" || l.kind === "comment") continue;
+    if (l.text.trimStart() !== l.text) return false;
+    if (l.kind === "key") return true;
+  }
+  return true;
+}
+
+/**
+ * The new text of a managed block: its header as it was, sesame's keys, then whatever else the user put
+ * in it. sesame's lines take the header's line ending, so a block, once written, never changes ending.
+ */
+function updatedBlock(doc: IniDoc, s: Section, p: WantedProfile, fileEol: string, adopting = false): Out[] {
+  const header = doc.lines[s.start]!;
+  const eol = header.eol || fileEol;
+  const end = ownedEnd(doc, s);
+  const kept: Line[] = [];
+  // A continuation line belongs to the key above it, across blank lines, comments and unparsable lines
+  // too (as configparser reads it): the continuations of a key sesame rewrites go with it.
+  let dropping = false;
+  for (let i = s.start + 1; i < end; i++) {
+    const l = doc.lines[i]!;
+    if (l.kind === "key") dropping = OWN_KEYS.has(l.name!) || (adopting && CREDENTIAL_KEYS.has(l.name!));
+    if (!dropping || (l.kind !== "key" && l.kind !== "continuation")) kept.push(l);
+  }
+  const own = ownLines(p, eol);
+  const body: Out[] = ownFirstIsSafe(kept) ? [...own, ...kept] : [...kept, ...own];
+  const out = [header, ...body].map((l) => ({ text: l.text, eol: l.eol || eol }));
+  // The file's last line had no newline: the block's last line, whichever it is now, has none either.
+  if (doc.lines[end - 1]!.eol === "") out[out.length - 1] = { text: out.at(-1)!.text, eol: "" };
+  return out;
 }
 
 export function syncProfiles(text: string, wanted: readonly WantedProfile[], opts: SyncOptions = {}): SyncOutcome {
   const doc = parseIni(text);
-  const eol = lineEnding(text);
+  const eol = dominantLineEnding(text);
   const outcome: SyncOutcome = { text, added: [], updated: [], removed: [], skipped: [], adopted: [] };
 
   const byName = new Map<string, { managed: Section[]; foreign: boolean; all: Section[] }>();
@@ -157,9 +206,13 @@ export function syncProfiles(text: string, wanted: readonly WantedProfile[], opt
     outcome.removed.push(profileOfHeader(s.header)!);
   }
 
-  // New blocks go after the last block sesame keeps, so its profiles stay together; else at the end.
+  // New blocks go after the last block sesame keeps, so its profiles stay together; else at the end,
+  // before the blank lines that end the file (they stay the file's end, and a removal finds the blank
+  // line sesame put before the blocks right there).
   const last = kept.sort((a, b) => a.start - b.start).at(-1);
-  const addAt = last ? ownedEnd(doc, last) : doc.lines.length;
+  let addAt = doc.lines.length;
+  if (last) addAt = ownedEnd(doc, last);
+  else while (addAt > 0 && doc.lines[addAt - 1]!.kind === "blank") addAt--;
   outcome.added = toAdd.map((w) => w.name);
 
   if (toAdd.length === 0 && replaceAt.size === 0 && removals.length === 0) return outcome;
@@ -169,7 +222,9 @@ export function syncProfiles(text: string, wanted: readonly WantedProfile[], opt
     for (const w of toAdd) {
       const prev = out.at(-1);
       if (prev) {
-        if (prev.eol === "") out[out.length - 1] = { text: prev.text, eol };
+        // The file's last line had no newline: it gets the ending of the line above it (in a block of
+        // sesame's, that is the block's own ending, which the next sync would give it anyway).
+        if (prev.eol === "") out[out.length - 1] = { text: prev.text, eol: out.at(-2)?.eol || eol };
         if (prev.text.trim() !== "") out.push({ text: "", eol });
       }
       out.push({ text: `[profile ${w.name}]`, eol }, ...ownLines(w, eol));
@@ -184,6 +239,14 @@ export function syncProfiles(text: string, wanted: readonly WantedProfile[], opt
     if (r) out.push(...r);
     if (i < doc.lines.length && !deleted[i]) out.push(doc.lines[i]!);
   }
+  // A file whose last line had no newline keeps ending without one: when sesame appends to it, and when
+  // sesame removes a block it had appended there (which gives the file back as it was before).
+  const lastLine = doc.lines.length - 1;
+  if (lastLine >= 0 && doc.lines[lastLine]!.eol === "" && out.length > 0) {
+    const appended = toAdd.length > 0 && addAt === doc.lines.length;
+    const cutOwn = removals.some((s) => s.start <= lastLine && lastLine < ownedEnd(doc, s) && writtenBySesame(doc, s));
+    if (appended || cutOwn) out[out.length - 1] = { text: out.at(-1)!.text, eol: "" };
+  }
   outcome.text = renderLines(out);
   return outcome;
 }
@@ -191,7 +254,7 @@ export function syncProfiles(text: string, wanted: readonly WantedProfile[], opt
 /**
  * After a block is cut out, one blank line next to it goes too, so add-then-remove leaves the file as
  * it was instead of piling up blank lines: the one before it when nothing (or a blank) follows, or the
- * one after it when the block opened the file.
+ * one after it when the block opened the file and something other than blank lines follows.
  */
 function tidyAround(lines: readonly Line[], deleted: boolean[], start: number, end: number): void {
   let prev = start - 1;
@@ -201,7 +264,7 @@ function tidyAround(lines: readonly Line[], deleted: boolean[], start: number, e
   const blank = (i: number) => lines[i]!.kind === "blank";
   const hasNext = next < lines.length;
   if (prev >= 0 && blank(prev) && (!hasNext || blank(next))) deleted[prev] = true;
-  else if (prev < 0 && hasNext && blank(next)) deleted[next] = true;
+  else if (prev < 0 && hasNext && blank(next) && lines.some((_, i) => i > next && !deleted[i] && !blank(i))) deleted[next] = true;
 }
 
 /**

@@ -251,7 +251,7 @@ function checkFolders(env: Env, now: number, add: (f: Finding) => void): void {
   const fixes: string[] = [];
   const stray: string[] = [];
   const loose: string[] = [];
-  const folder = (dir: string, what: string, allowed: (name: string, ageMs: number) => boolean) => {
+  const folder = (dir: string, what: string, allowed: (name: string, ageMs: number) => boolean, subfolders: string[] = []) => {
     let st;
     try {
       st = statSync(dir);
@@ -275,6 +275,7 @@ function checkFolders(env: Env, now: number, add: (f: Finding) => void): void {
       } catch {
         continue; // removed meanwhile
       }
+      if (fst.isDirectory() && subfolders.includes(name)) continue; // sesame's own (state/generations)
       if (!allowed(name, now - fst.mtimeMs) || !fst.isFile()) stray.push(p);
       else if ((fst.mode & 0o077) !== 0) loose.push(p);
     }
@@ -283,7 +284,7 @@ function checkFolders(env: Env, now: number, add: (f: Finding) => void): void {
   const state = stateDir(env);
   folder(cache, "the cache folder", (n, age) => ENTRY_RE.test(n) || ((HOP_LOCK_RE.test(n) || SSO_LOCK_RE.test(n) || TRANSIENT_RE.test(n)) && age < STRAY_AGE_MS));
   // The state folder may hold more than the cache key in later versions: only its modes and old temporary files.
-  folder(state, "the state folder", (n, age) => !TRANSIENT_RE.test(n) || age < STRAY_AGE_MS);
+  folder(state, "the state folder", (n, age) => !TRANSIENT_RE.test(n) || age < STRAY_AGE_MS, ["generations"]);
   if (loose.length) {
     problems.push(`${list(loose.slice(0, 3))}${loose.length > 3 ? ` and ${loose.length - 3} more` : ""} can be read by others`);
     fixes.push(`chmod 600 ${loose.slice(0, 3).join(" ")}${loose.length > 3 ? " …" : ""}`);

@@ -51,7 +51,7 @@ export function openSecretStore(env: Env = process.env): SecretStore {
   const kind = env.SESAME_KEYRING || "os";
   switch (kind) {
     case "os":
-      return osKeyring(env.SESAME_KEYRING_SERVICE || DEFAULT_KEYRING_SERVICE);
+      return osKeyring(env.SESAME_KEYRING_SERVICE || DEFAULT_KEYRING_SERVICE, env);
     case "file": {
       const path = fileKeyringPath(env);
       return fileKeyring(path, passphraseFor(path, env));

@@ -1,8 +1,17 @@
 // The OS keyring (macOS Keychain, Windows Credential Manager, Secret Service on Linux) through
 // @napi-rs/keyring. The native addon is imported only when a secret is really read or written, so
 // commands that never touch a secret never load it.
+//
+// Parallel sesame processes: the Secret Service does not serialise a search-then-update against a
+// delete, so writers of one account (set, delete) take a lock file, as the file keyring's writers do and
+// in the same folder (sesame's data folder). A reader is not locked out: when the item it found vanishes
+// under it (a delete in between), the Secret Service answers "No such interface …Secret.Item" or "Object
+// does not exist", and the read is simply tried again.
+import { createHash } from "node:crypto";
 import process from "node:process";
 import { KeyringError } from "../errors.ts";
+import { homeDir, isAbsolute, joinPath } from "../runtime/paths.ts";
+import { lockTimeoutMs, withLock } from "./lock.ts";
 import type { SecretStore } from "./secret-store.ts";
 
 type KeyringModule = typeof import("@napi-rs/keyring");
@@ -56,7 +65,48 @@ function backendError(what: string, account: string, e: unknown): KeyringError {
   return new KeyringError(`cannot ${what} "${account}" in the OS keyring: ${why}`, fixFor(process.platform));
 }
 
-export function osKeyring(service: string): SecretStore {
+/** The Secret Service's answer when an item it had found was deleted (by another process) before it was used. */
+function isVanishedItem(e: unknown): boolean {
+  const text = e instanceof Error ? e.message : String(e);
+  return /No such interface\W{0,3}org\.freedesktop\.Secret\.Item|Object does not exist at path|No such object/i.test(text);
+}
+
+/** Tries again (at most RETRIES times, after a short pause) while the only trouble is an item that vanished. */
+async function retryVanished<T>(fn: () => Promise<T>): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await fn();
+    } catch (e) {
+      if (attempt >= RETRIES || !isVanishedItem(e)) throw e;
+    }
+    await new Promise((r) => setTimeout(r, 10 * (attempt + 1) + Math.random() * 20));
+  }
+}
+const RETRIES = 3;
+
+/**
+ * ${XDG_DATA_HOME:-~/.local/share}/sesame, where the file keyring and its lock live by default. Not the cache
+ * or state folder: taking a lock tightens its folder to 0700, and `sesame doctor`, whose keyring check
+ * writes a test entry, reports on those two folders' modes afterwards.
+ */
+function dataDir(env: Record<string, string | undefined>): string {
+  const xdg = env.XDG_DATA_HOME;
+  return joinPath(xdg && isAbsolute(xdg) ? xdg : joinPath(homeDir(env), ".local", "share"), "sesame");
+}
+
+/**
+ * Writers of one account wait for each other. A write takes milliseconds, unless the keyring asks the user
+ * to unlock it: a holder that is still alive keeps the lock for up to a minute.
+ */
+function writerLock(service: string, account: string, env: Record<string, string | undefined>): { path: string; opts: Parameters<typeof withLock>[1] } {
+  const id = createHash("sha256").update(`${service}\0${account}`).digest("hex").slice(0, 32);
+  return {
+    path: joinPath(dataDir(env), `os-keyring-${id}.lock`),
+    opts: { timeoutMs: lockTimeoutMs(env), staleMs: 60_000, what: `writing "${account}" to the OS keyring` },
+  };
+}
+
+export function osKeyring(service: string, env: Record<string, string | undefined> = process.env): SecretStore {
   async function entry(account: string): Promise<AsyncEntry> {
     const { AsyncEntry } = await loadKeyring();
     // On Linux the addon would silently fall back to the kernel keyring, which forgets everything
@@ -64,12 +114,25 @@ export function osKeyring(service: string): SecretStore {
     return new AsyncEntry(service, account, { linux: { store: "secret-service" } });
   }
 
+  /** One write under the account's lock; only the keyring's own errors become KeyringErrors (a lock that
+   * cannot be had is a BusyError, exit 7). */
+  function writing<T>(what: string, account: string, fn: (item: AsyncEntry) => Promise<T>): Promise<T> {
+    const { path, opts } = writerLock(service, account, env);
+    return withLock(path, opts, async () => {
+      try {
+        return await retryVanished(async () => fn(await entry(account)));
+      } catch (e) {
+        throw backendError(what, account, e);
+      }
+    });
+  }
+
   return {
     kind: "os",
 
     async get(account) {
       try {
-        const value = await (await entry(account)).getPassword();
+        const value = await retryVanished(async () => (await entry(account)).getPassword());
         return value ?? undefined;
       } catch (e) {
         throw backendError("read", account, e);
@@ -83,19 +146,11 @@ export function osKeyring(service: string): SecretStore {
           "set SESAME_KEYRING=file to use the encrypted file keyring",
         );
       }
-      try {
-        await (await entry(account)).setPassword(value);
-      } catch (e) {
-        throw backendError("store", account, e);
-      }
+      await writing("store", account, (item) => item.setPassword(value));
     },
 
     async delete(account) {
-      try {
-        return await (await entry(account)).deletePassword();
-      } catch (e) {
-        throw backendError("delete", account, e);
-      }
+      return writing("delete", account, (item) => item.deletePassword());
     },
   };
 }

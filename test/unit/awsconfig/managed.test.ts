@@ -49,9 +49,25 @@ describe("add", () => {
     expect(r.text.replace(/\r\n/g, "")).not.toContain("\n");
   });
 
-  test("to a file with no final newline: the newline is added, then a blank line", () => {
+  test("to a file with no final newline: a newline and a blank line, and the file still ends without a newline", () => {
     const r = syncProfiles("[default]\nregion = us-east-1", [want("dev")]);
-    expect(r.text).toBe("[default]\nregion = us-east-1\n\n" + block("dev"));
+    expect(r.text).toBe("[default]\nregion = us-east-1\n\n" + block("dev").slice(0, -1));
+    expect(syncProfiles(r.text, [want("dev")]).text).toBe(r.text);
+    const more = syncProfiles(r.text, [want("dev"), want("prod")]);
+    expect(more.text).toBe("[default]\nregion = us-east-1\n\n" + block("dev") + "\n" + block("prod").slice(0, -1));
+  });
+
+  test("to a file ending in blank lines: before them, so they stay the file's end", () => {
+    const r = syncProfiles("[profile prod]\n\n  \n", [want("dev")]);
+    expect(r.text).toBe("[profile prod]\n\n" + block("dev") + "\n  \n");
+  });
+
+  test("to a file that mixes CRLF and LF: the ending most lines use, and a second run changes nothing", () => {
+    const text = "[profile  a ]\r\nsesame_managed = true\n[profile a]\nregion = x\n";
+    const r = syncProfiles(text, [want("dev")]);
+    expect(r.text).toBe("[profile a]\nregion = x\n\n" + block("dev"));
+    const again = syncProfiles(r.text, [want("dev")]);
+    expect([again.text, again.updated]).toEqual([r.text, []]);
   });
 
   test("next to sesame's other blocks, not at the end of the file", () => {
@@ -72,6 +88,27 @@ describe("update", () => {
   test("a region removed from the catalog is removed from the block", () => {
     const r = syncProfiles(block("dev", "eu-west-1"), [want("dev")]);
     expect(r.text).toBe(block("dev"));
+  });
+
+  test("a block written with CRLF keeps CRLF in an LF file (it never flips between endings)", () => {
+    const text = "[default]\nk = v\n\n" + block("dev", "us-east-1", "\r\n");
+    const r = syncProfiles(text, [want("dev", "eu-west-1")]);
+    expect(r.text).toBe("[default]\nk = v\n\n" + block("dev", "eu-west-1", "\r\n"));
+    expect(syncProfiles(r.text, [want("dev", "eu-west-1")]).updated).toEqual([]);
+  });
+
+  test("a user's indented line at the top of the block stays there: below sesame's keys it would continue credential_process", () => {
+    const before = "[profile dev]\n\taddressing_style = path\nsesame_managed = true\n";
+    const r = syncProfiles(before, [want("dev", "eu-west-1")]);
+    expect(r.text).toBe("[profile dev]\n\taddressing_style = path\n" + block("dev", "eu-west-1").split("\n").slice(1).join("\n"));
+    const again = syncProfiles(r.text, [want("dev", "eu-west-1")]);
+    expect([again.text, again.updated]).toEqual([r.text, []]);
+  });
+
+  test("an indented line under one of sesame's keys continues it (across a comment, too): it goes with the key", () => {
+    const before = "[profile dev]\nsesame_managed = true\ncredential_process = /old\nregion = x\n# note\n  tail\noutput = json\n";
+    const r = syncProfiles(before, [want("dev")]);
+    expect(r.text).toBe(block("dev") + "# note\noutput = json\n");
   });
 
   test("a profile handed over with sesame_managed = true keeps its place and header", () => {
@@ -103,11 +140,10 @@ describe("remove", () => {
     expect(r.text).toBe("[default]\n\n# the work account\n[profile work]\n");
   });
 
-  // (Not for a file ending in a blank line or with no final newline: after an add those look exactly
-  // like a file ending in one newline, which is the form a removal restores.)
-  test("add then remove gives the original bytes back (CRLF, odd spacing, blocks in the middle)", () => {
+  test("add then remove gives the original bytes back (CRLF, odd spacing, blocks in the middle, the end of the file)", () => {
     const middle = "[default]\nregion  =  x  \n\n" + block("keep") + "\n[profile work]\nk = v\n";
-    for (const original of [FOREIGN, FOREIGN.replace(/\n/g, "\r\n"), "[default]\r\nregion  =  x  \r\n", middle]) {
+    const ends = ["[profile prod]\n\n", "[profile mine]\nregion = eu-west-1", "[default]\r\nk = v\r\n   ", "\n", "  ", "# only a comment", "", "a = 1\r\nb = 2\n"];
+    for (const original of [FOREIGN, FOREIGN.replace(/\n/g, "\r\n"), "[default]\r\nregion  =  x  \r\n", middle, ...ends]) {
       const keep = original === middle ? [want("keep")] : [];
       const added = syncProfiles(original, [...keep, want("a", "eu-west-1"), want("b")]);
       expect(added.added).toEqual(["a", "b"]);
