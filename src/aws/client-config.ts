@@ -20,7 +20,8 @@ export function clientConfig(region: string, endpoint: string | undefined) {
   return {
     region,
     ...(endpoint ? { endpoint } : {}),
-    retryStrategy: new ConfiguredRetryStrategy(MAX_ATTEMPTS - 1, backoff),
+    // Its first argument is the total number of attempts (measured: test/hardening, ATTEMPTS-OFF-BY-ONE).
+    retryStrategy: new ConfiguredRetryStrategy(MAX_ATTEMPTS, backoff),
     requestHandler: { connectionTimeout: CONNECT_TIMEOUT_MS, requestTimeout: REQUEST_TIMEOUT_MS, throwOnRequestTimeout: true },
   };
 }
