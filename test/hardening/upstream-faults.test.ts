@@ -147,9 +147,9 @@ describe("half of the calls refused", () => {
     }
   });
 
-  // With 5 attempts a hop fails 1 time in 32 under independent ½ faults, a cold chain ~1 time in 11 (with 3, as
-  // before, 1 in 3): in a long run at least 80 of 100 chains get credentials — a bound 5 attempts miss with odds
-  // of about 1 in 4,400 (6 attempts: 1 in 10^8), and 3 attempts meet with odds of about 1 in 340.
+  // With 6 attempts a hop fails 1 time in 64 under independent ½ faults, a cold chain ~1 time in 22 (with 3, as
+  // before, 1 in 3): in a long run at least 80 of 100 chains get credentials — a bound 6 attempts miss with odds
+  // of about 1 in 10^8 (5 attempts: 1 in 4,400), and 3 attempts meet with odds of about 1 in 340.
   test.skipIf(!STRESS)("independent faults on half of the calls: at least 80% of cold 3-hop chains succeed", async () => {
     const trials = 100;
     const { ok } = await randomHalfFaults(trials, SEED + 7);
