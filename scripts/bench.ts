@@ -27,7 +27,7 @@ import { cpus, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { cacheDir as cacheDirOf, stateDir as stateDirOf } from "../src/catalog/locate.ts";
 import { loadCatalog } from "../src/catalog/load.ts";
-import { hopIdentity } from "../src/credentials/identity.ts";
+import { currentIdentity } from "../src/store/generation.ts";
 import { ensureCacheKey } from "../src/store/cache-key.ts";
 import { encodeEntry, entryName } from "../src/store/cache.ts";
 import { ACCT, CHAIN_CATALOG, DEV_ROLE, PROD_ROLE, parseProcessOutput } from "../test/e2e/harness.ts";
@@ -267,7 +267,8 @@ async function fillCache(env: Env, catalogFile: string): Promise<number> {
   const expiration = new Date(Date.now() + 3600_000);
   let i = 0;
   for (const s of cat.sessions.values()) {
-    const id = hopIdentity(cat, s, env);
+    // under the root's current generation (a `secret set` of the root started a new one)
+    const id = await currentIdentity(cat, s, env, stateDirOf(env));
     const n = String(i++).padStart(12, "0");
     const blob = await encodeEntry(key, id, { accessKeyId: `ASIABENCH${n}`, secretAccessKey: `bench-secret-${n}-xxxxxxxxxxxxxxxxxxxxxx`, sessionToken: `bench-token-${n}`.repeat(20), expiration });
     writeFileSync(join(dir, `${await entryName(id)}.cred`), blob, { mode: 0o600 });
