@@ -22,7 +22,7 @@ const temps = () => listDir(w.cacheDir).filter((f) => f.endsWith(".tmp"));
 
 describe("SIGKILL at random points of a refresh", () => {
   test("the next call succeeds, no lock is left, nothing partial or wrong is printed", async () => {
-    const trials = count(25, 240);
+    const trials = count(20, 240);
     const rand = rng(SEED);
     // Every entry is issued for 10 minutes, inside the 15-minute refresh margin: every call refreshes all hops.
     w.emu.setCredentialLifetime(600);
@@ -150,7 +150,7 @@ describe("locks and temporary files left by a killed process", () => {
 
 describe("SIGKILL during writes of the file keyring", () => {
   test("`secret set` killed at random points leaves the keyring readable, holding the old or the new key", async () => {
-    const trials = count(6, 60);
+    const trials = count(4, 60);
     const rand = rng(SEED + 1);
     const kr = join(w.home, ".local", "share", "sesame", "keyring.enc");
     let failures = 0;
