@@ -14,7 +14,6 @@ export function cached(hop: string, identity: string, d: Deps, fetch: Provider):
     const hit = await readEntry(loc, identity);
     if (isFresh(hit, d.now(), d.refreshMargin)) {
       log("cache hit", { hop, expires: hit.expiration });
-      d.trace?.({ hop, source: "cache" });
       return hit;
     }
     log(hit ? "cache entry within the refresh margin" : "cache miss", { hop });
@@ -23,8 +22,7 @@ export function cached(hop: string, identity: string, d: Deps, fetch: Provider):
       const again = await readEntry(loc, identity);
       if (isFresh(again, d.now(), d.refreshMargin)) {
         log("fetched by another process meanwhile", { hop });
-        d.trace?.({ hop, source: "cache" });
-        return again;
+          return again;
       }
       const fresh = await fetch();
       if (fresh.expiration && fresh.expiration.getTime() <= d.now()) {
@@ -34,7 +32,6 @@ export function cached(hop: string, identity: string, d: Deps, fetch: Provider):
       }
       await writeEntry(loc, identity, fresh);
       log("fetched", { hop, accessKeyId: fresh.accessKeyId, expires: fresh.expiration });
-      d.trace?.({ hop, source: "upstream" });
       return fresh;
     });
   };

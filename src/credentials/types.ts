@@ -27,6 +27,4 @@ export interface Deps {
   stateDir: string;
   /** the current generation of the chain's root of trust (store/generation.ts) */
   generation?: string;
-  /** observes each hop as it resolves (list --verbose, tests of the chain shape) */
-  trace?: (event: { hop: string; source: "cache" | "upstream" }) => void;
 }

@@ -7,9 +7,9 @@ import { spawn } from "node:child_process";
 import { renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { BIN, DEV_ROLE, PROD_ROLE, world, type Run, type World } from "../e2e/harness.ts";
+import { START } from "../e2e/sso-harness.ts";
 import { budget, count, figure, isOneLine, judge, listDir, parseOut, rng, SEED, sleep, start } from "./support.ts";
 
-const START = "https://d-1234567890.awsapps.com/start";
 const PROD_ROLE_B = "arn:aws:iam::333333333333:role/DeployB";
 const catalogFor = (prodRole: string) => `
 [defaults]

@@ -7,8 +7,8 @@ import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { BIN, DEV_ROLE, world, type Run, type World } from "../e2e/harness.ts";
 import { isOneLine, sleep, walk } from "./support.ts";
+import { START } from "../e2e/sso-harness.ts";
 
-const START = "https://d-1234567890.awsapps.com/start";
 const PASSPHRASE = "hygiene passphrase 7f3a";
 const CATALOG = `
 [defaults]
