@@ -14,7 +14,8 @@
 // roles assumed with temporary credentials, which is what every sesame assume-role session is).
 //
 // The login URL carries a sign-in token valid for 15 minutes: it is printed (stdout) only with --print,
-// otherwise handed to the browser, and never logged.
+// otherwise handed to the browser through a one-time loopback redirect (console/handoff.ts) so that it is
+// never in the browser's argv, and it is never logged.
 import { writeSync } from "node:fs";
 import { catalogPath } from "../catalog/locate.ts";
 import { loadCatalog, sessionNamed } from "../catalog/load.ts";
@@ -65,7 +66,7 @@ export async function consoleCommand(name: string, opts: ConsoleOptions, env: En
   const kind: CredentialKind = s.type === "iam-user" ? "federation" : s.type === "assume-role" ? "chained-role" : "role";
   if (kind === "federation" && duration !== undefined) checkRange("--duration", duration, FEDERATION_DURATION_RANGE);
   const sessionDuration = sessionDurationFor(kind, duration);
-  const { canOpenBrowser, openBrowser } = await import("../sso/browser.ts");
+  const { canOpenBrowser, openBrowser } = await import("../runtime/browser.ts");
   if (!opts.print && !canOpenBrowser(env)) {
     throw new UsageError("there is no browser to open here", `run: sesame console ${name} --print, and open the URL it prints in a browser (within 15 minutes)`);
   }
@@ -98,9 +99,17 @@ export async function consoleCommand(name: string, opts: ConsoleOptions, env: En
     writeSync(1, url + "\n");
     return;
   }
-  if (!openBrowser(url, env)) throw new UsageError("the browser could not be started", `run: sesame console ${name} --print, and open the URL it prints in a browser`);
-  say(`opened the AWS console as "${s.name}" in the browser (the sign-in link works for 15 minutes)`);
+  const { handOff } = await import("../console/handoff.ts");
+  const slow = setTimeout(() => say("waiting for the browser to open the sign-in link (Ctrl-C to give up)…"), 3000);
+  const r = await handOff(url, { open: (u, fail) => openBrowser(u, env, fail), timeoutMs: BROWSER_WAIT_MS }).finally(() => clearTimeout(slow));
+  const instead = `run: sesame console ${name} --print, and open the URL it prints in a browser (within 15 minutes)`;
+  if (r.outcome === "failed") throw new UsageError(`the browser could not be started (${r.why})`, instead);
+  if (r.outcome === "timeout") throw new NeedsInput("console.browser-timeout", "the browser did not open the sign-in link within 2 minutes", instead);
+  say(`opened the AWS console as "${s.name}" in the browser`);
 }
+
+// How long the one-time loopback link waits for the browser (a cold browser start takes seconds).
+const BROWSER_WAIT_MS = 120_000;
 
 function parseSeconds(v: string | number | undefined): number | undefined {
   if (v === undefined) return undefined;

@@ -9,7 +9,7 @@ import type { Deps } from "../credentials/types.ts";
 import { acquire } from "../store/lock.ts";
 import { ssoLockPath, TOKEN_REFRESH_WINDOW_MS } from "./access-token.ts";
 import { writeAwsCliToken } from "./aws-cli-cache.ts";
-import { canOpenBrowser, openBrowser } from "./browser.ts";
+import { canOpenBrowser, openBrowser } from "../runtime/browser.ts";
 import { deviceLogin } from "./device-login.ts";
 import type { LoginUi } from "./login-ui.ts";
 import { pkceLogin } from "./pkce-login.ts";

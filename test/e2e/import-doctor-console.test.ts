@@ -511,18 +511,51 @@ describe("console", () => {
     expect((await a.w.run(["doctor"])).stdout).toMatch(/^ok +sso +"corp": signed in through the AWS CLI until/m);
   });
 
-  test("without --print the URL goes to the browser, never to stdout", async () => {
-    const got = join(a.w.home, "browser-url");
-    const browser = join(a.w.home, "fake-browser.sh");
-    writeFileSync(browser, `#!/bin/sh\nprintf '%s' "$1" > ${got}\n`, { mode: 0o755 });
-    const r = await a.w.run(["console", "bob"], { env: { BROWSER: browser } });
+  // A fake browser: records its argv, fetches what it was given like a browser would (without following
+  // the redirect) and records where it was sent. Files are written whole then renamed.
+  function fakeBrowser(name: string): { path: string; argv: string; location: string } {
+    const argv = join(a.w.home, `${name}.argv`);
+    const location = join(a.w.home, `${name}.location`);
+    const fetcher = join(a.w.home, `${name}.ts`);
+    writeFileSync(fetcher, `const r = await fetch(process.argv[2]!, { redirect: "manual" });
+await Bun.write(${JSON.stringify(location + ".tmp")}, r.status + " " + (r.headers.get("location") ?? ""));
+require("node:fs").renameSync(${JSON.stringify(location + ".tmp")}, ${JSON.stringify(location)});
+`);
+    const path = join(a.w.home, `${name}.sh`);
+    writeFileSync(path, `#!/bin/sh\nprintf '%s' "$*" > "${argv}.tmp" && mv "${argv}.tmp" "${argv}"\nexec "${process.execPath}" "${fetcher}" "$1"\n`, { mode: 0o755 });
+    return { path, argv, location };
+  }
+
+  async function waitFor(file: string): Promise<string> {
+    for (let i = 0; i < 250 && !existsSync(file); i++) await Bun.sleep(20);
+    return read(file);
+  }
+
+  test("without --print the URL goes to the browser through a one-time loopback link: never in argv, never on stdout", async () => {
+    const b = fakeBrowser("browser");
+    const r = await a.w.run(["console", "bob"], { env: { BROWSER: b.path } });
     expect(r.code).toBe(0);
     expect(r.stdout).toBe("");
     expect(r.stderr).toContain('opened the AWS console as "bob" in the browser');
-    for (let i = 0; i < 100 && !existsSync(got); i++) await Bun.sleep(20);
-    const url = read(got);
-    expect(r.stderr).not.toContain(url.slice(url.indexOf("SigninToken=") + 12));
+    const argv = await waitFor(b.argv);
+    // the browser's command line holds a loopback address with a nonce, not the sign-in token
+    expect(argv).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/[0-9a-f]{32}$/);
+    const [status, url] = (await waitFor(b.location)).split(" ") as [string, string];
+    expect(status).toBe("302");
+    expect(url).toStartWith(`${a.w.env.SESAME_SIGNIN_URL}?Action=login&`);
+    const token = new URL(url).searchParams.get("SigninToken")!;
+    expect(token.length).toBeGreaterThan(20);
+    expect(r.stderr).not.toContain(token);
     expect((await signIn(url)).status).toBe(302);
+    // the link worked once; sesame has exited and nothing answers there any more
+    expect(await fetch(argv, { redirect: "manual" }).then((res) => res.status, () => "refused")).toBe("refused");
+  });
+
+  test("a browser that cannot be started: status 2 and the --print way out; no browser at all: the same", async () => {
+    const bad = await a.w.run(["console", "bob"], { env: { BROWSER: "/bin/false" } });
+    expect(bad.code).toBe(2);
+    expect(bad.stdout).toBe("");
+    expect(bad.stderr.trim()).toBe("sesame: the browser could not be started (/bin/false exited with status 1) — run: sesame console bob --print, and open the URL it prints in a browser (within 15 minutes)");
 
     const none = await a.w.run(["console", "bob"], { env: { BROWSER: undefined, DISPLAY: undefined, WAYLAND_DISPLAY: undefined } });
     expect(none.code).toBe(2);

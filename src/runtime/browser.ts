@@ -1,6 +1,7 @@
 // Opening a URL in the user's browser: $BROWSER when set (the Unix convention, also how tests play the
-// browser), else open / xdg-open / the Windows URL handler. The URL goes in argv: it carries no secret
-// (a client id, a PKCE challenge, a user code shown on screen anyway).
+// browser), else open / xdg-open / the Windows URL handler. The URL goes in argv, where every local user
+// can read it for as long as the browser runs: only URLs that carry no secret are passed here (an SSO
+// authorize URL, or console/handoff.ts's one-time loopback address, never a console sign-in token).
 import { spawn } from "node:child_process";
 
 export function canOpenBrowser(env: Record<string, string | undefined>): boolean {
@@ -9,7 +10,9 @@ export function canOpenBrowser(env: Record<string, string | undefined>): boolean
   return !!(env.DISPLAY || env.WAYLAND_DISPLAY);
 }
 
-export function openBrowser(url: string, env: Record<string, string | undefined>): boolean {
+/** Starts the browser; false when it cannot even be spawned. `onFail` hears, later, that the opener was
+ *  not found or exited non-zero (xdg-open with no handler): a caller waiting on the browser can stop. */
+export function openBrowser(url: string, env: Record<string, string | undefined>, onFail?: (why: string) => void): boolean {
   let cmd: string;
   let args: string[];
   const browser = env.BROWSER?.split(":")[0]?.trim();
@@ -30,7 +33,10 @@ export function openBrowser(url: string, env: Record<string, string | undefined>
   }
   try {
     const child = spawn(cmd, args, { detached: true, stdio: "ignore", env: env as NodeJS.ProcessEnv });
-    child.on("error", () => { /* no such program: the URL is printed anyway */ });
+    child.on("error", () => onFail?.(`${cmd} could not be started`));
+    child.on("exit", (code) => {
+      if (code) onFail?.(`${cmd} exited with status ${code}`);
+    });
     child.unref();
     return true;
   } catch {

@@ -15,8 +15,8 @@ import {
   signinTokenUrl,
   USER_PERMISSIONS_POLICY,
   type FetchLike,
-} from "../../src/console/federation.ts";
-import { SesameError, UsageError } from "../../src/errors.ts";
+} from "../../../src/console/federation.ts";
+import { SesameError, UsageError } from "../../../src/errors.ts";
 
 const CREDS = { accessKeyId: "ASIAIOSFODNN7EXAMPLE", secretAccessKey: "wJalrXUtnFEMI/K7MDENG+bPxRfiCY=EXAMPLE&KEY", sessionToken: "IQoJb3JpZ2luX2Vj/+=&?#%\"token" };
 
