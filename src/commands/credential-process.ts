@@ -6,7 +6,8 @@ import { currentIdentity } from "../store/generation.ts";
 import { CatalogError, UsageError } from "../errors.ts";
 import { readFileText } from "../runtime/read-file.ts";
 import { credentialJson } from "../output/credential-json.ts";
-import { isFresh, readEntry } from "../store/cache.ts";
+import { entryLockPath, isFresh, readEntry } from "../store/cache.ts";
+import type { Credentials } from "../credentials/types.ts";
 
 export interface CredentialProcessArgs {
   name: string;
@@ -50,15 +51,33 @@ export async function credentialProcess(argv: string[], env: Record<string, stri
   const cat = catalogFromText(file, text);
   const session = sessionNamed(cat, args.name);
   const loc = { cacheDir: cacheDir(env), stateDir: stateDir(env) };
-  if (!args.noCache) {
-    const hit = await readEntry(loc, await currentIdentity(cat, session, env, loc.stateDir));
-    if (isFresh(hit, Date.now(), cat.defaults.refreshMargin)) {
-      writeOut(credentialJson(hit));
-      return;
-    }
+  if (args.noCache) {
+    const { resolveSession } = await import("./resolve.ts");
+    writeOut(credentialJson(await resolveSession(cat, session, env, true)));
+    return;
   }
-  const { resolveSession } = await import("./resolve.ts");
-  const creds = await resolveSession(cat, session, env, args.noCache === true);
+  const identity = await currentIdentity(cat, session, env, loc.stateDir);
+  const hit = await readEntry(loc, identity);
+  if (isFresh(hit, Date.now(), cat.defaults.refreshMargin)) {
+    writeOut(credentialJson(hit));
+    return;
+  }
+  // A miss. Wait at this hop's lock before loading the provider chain: of 50 SDK processes started
+  // together, only the one that fetches pays for loading it; the others wait, cheaply, and read its entry.
+  const { acquire, hopLockOptions } = await import("../store/lock.ts");
+  const lockPath = await entryLockPath(loc, identity);
+  const release = await acquire(lockPath, hopLockOptions(session.name, env));
+  let creds: Credentials;
+  try {
+    const again = await readEntry(loc, identity);
+    if (isFresh(again, Date.now(), cat.defaults.refreshMargin)) creds = again;
+    else {
+      const { resolveSession } = await import("./resolve.ts");
+      creds = await resolveSession(cat, session, env, false, new Set([lockPath]));
+    }
+  } finally {
+    release();
+  }
   writeOut(credentialJson(creds));
 }
 

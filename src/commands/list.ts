@@ -5,7 +5,7 @@ import { loadCatalog } from "../catalog/load.ts";
 import { accountOf, roleOf, type Catalog, type Session } from "../catalog/types.ts";
 import { chainOf, stsRegion } from "../credentials/identity.ts";
 import { entryReader } from "../store/cache.ts";
-import { currentIdentity } from "../store/generation.ts";
+import { identityReader } from "../store/generation.ts";
 import type { Credentials } from "../credentials/types.ts";
 import type { SecretStore } from "../store/secret-store.ts";
 import { renderTable } from "../output/table.ts";
@@ -26,7 +26,8 @@ export async function list(opts: { config?: string; json?: boolean }, env: Recor
   const cat = loadCatalog(catalogPath(opts.config, env));
   const secretState = secretChecker(env);
   const read = await entryReader({ cacheDir: cacheDir(env), stateDir: stateDir(env) });
-  const rows = await Promise.all([...cat.sessions.values()].map((s) => rowFor(cat, s, env, secretState, read)));
+  const identity = identityReader(cat, env, stateDir(env));
+  const rows = await Promise.all([...cat.sessions.values()].map((s) => rowFor(cat, s, env, secretState, async (s) => read(await identity(s)))));
   if (opts.json) {
     writeSync(1, JSON.stringify(rows) + "\n");
     return;
@@ -38,13 +39,13 @@ export async function list(opts: { config?: string; json?: boolean }, env: Recor
   writeSync(1, renderTable(["NAME", "TYPE", "ACCOUNT", "ROLE", "REGION", "STATE"], rows.map((r) => [r.name, r.type, r.account ?? "-", r.role ?? "-", r.region, r.detail])));
 }
 
-async function rowFor(cat: Catalog, s: Session, env: Record<string, string | undefined>, hasSecret: (name: string) => Promise<boolean | undefined>, read: (identity: string) => Promise<Credentials | undefined>): Promise<ListRow> {
+async function rowFor(cat: Catalog, s: Session, env: Record<string, string | undefined>, hasSecret: (name: string) => Promise<boolean | undefined>, cachedFor: (s: Session) => Promise<Credentials | undefined>): Promise<ListRow> {
   const base = { name: s.name, type: s.type, account: accountOf(s) ?? null, role: roleOf(s) ?? null, region: stsRegion(s, cat), source: s.type === "assume-role" ? s.source : null };
   if (s.type === "web-identity") return { ...base, state: "not-supported", expiration: null, detail: "not supported yet" };
-  const hit = await read(await currentIdentity(cat, s, env, stateDir(env)));
+  const hit = await cachedFor(s);
   const now = Date.now();
   if (hit?.expiration && hit.expiration.getTime() - now > cat.defaults.refreshMargin * 1000) {
-    return { ...base, state: "cached", expiration: hit.expiration.toISOString(), detail: `cached until ${clock(hit.expiration, now)}` };
+    return { ...base, state: "cached", expiration: hit.expiration.toISOString(), detail: `cached, ${left(hit.expiration.getTime() - now)} left` };
   }
   const root = chainOf(cat, s).at(-1)!;
   if (root.type === "iam-user") {
@@ -57,7 +58,7 @@ async function rowFor(cat: Catalog, s: Session, env: Record<string, string | und
     if (login === "needs-login") return { ...base, state: "needs-login", expiration: null, detail: `needs login (sesame login ${root.sso_session})` };
     if (login === "unknown") return { ...base, state: "unknown", expiration: null, detail: "keyring unavailable" };
   }
-  if (hit?.expiration) return { ...base, state: "expired", expiration: hit.expiration.toISOString(), detail: hit.expiration.getTime() <= now ? "expired" : `renews now (until ${clock(hit.expiration, now)})` };
+  if (hit?.expiration) return { ...base, state: "expired", expiration: hit.expiration.toISOString(), detail: hit.expiration.getTime() <= now ? "expired" : `renews now (${left(hit.expiration.getTime() - now)} left)` };
   if (s.type === "iam-user") return { ...base, state: "ready", expiration: null, detail: "secret stored" };
   if (s.type === "sso") return { ...base, state: "ready", expiration: null, detail: "signed in" };
   return { ...base, state: "not-cached", expiration: null, detail: "not cached" };
@@ -110,6 +111,16 @@ function secretChecker(env: Record<string, string | undefined>): (name: string) 
     }
     return p;
   };
+}
+
+/** "42m", "3h 05m", "1d 11h": time left, rounded down. Relative, not a clock time: local time needs the
+ *  time-zone database, whose first use costs more than the rest of a 500-session list. */
+export function left(ms: number): string {
+  const m = Math.max(0, Math.floor(ms / 60_000));
+  if (m < 60) return `${m}m`;
+  const h = Math.floor(m / 60);
+  if (h < 24) return `${h}h ${String(m % 60).padStart(2, "0")}m`;
+  return `${Math.floor(h / 24)}d ${h % 24}h`;
 }
 
 /** "14:05" today, "Nov 27 14:05" otherwise (local time). */

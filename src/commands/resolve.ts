@@ -5,8 +5,9 @@ import { realDeps } from "../credentials/deps.ts";
 import { readGeneration, rootKey } from "../store/generation.ts";
 import type { Credentials } from "../credentials/types.ts";
 
-export async function resolveSession(cat: Catalog, s: Session, env: Record<string, string | undefined>, noCache = false): Promise<Credentials> {
+export async function resolveSession(cat: Catalog, s: Session, env: Record<string, string | undefined>, noCache = false, heldLocks?: ReadonlySet<string>): Promise<Credentials> {
   const d = realDeps(cat, env);
+  if (heldLocks) d.heldLocks = heldLocks;
   d.generation = await readGeneration(d.stateDir, rootKey(cat, s));
   // --no-cache: a margin longer than any credential's life makes every hop a miss, while still locking and storing.
   if (noCache) d.refreshMargin = 10 * 365 * 86400;

@@ -1,8 +1,7 @@
 // The cache decorator around one hop: a hit within refresh_margin is served; otherwise take the hop's
 // lock, re-read (another process may have just fetched), and only then call upstream and store.
-import { join } from "node:path";
-import { entryName, isFresh, readEntry, writeEntry } from "../store/cache.ts";
-import { lockTimeoutMs, withLock } from "../store/lock.ts";
+import { entryLockPath, isFresh, readEntry, writeEntry } from "../store/cache.ts";
+import { hopLockOptions, withLock } from "../store/lock.ts";
 import { CLOCK_FIX } from "../aws/errors.ts";
 import { EXIT, SesameError } from "../errors.ts";
 import { log } from "../log.ts";
@@ -17,12 +16,12 @@ export function cached(hop: string, identity: string, d: Deps, fetch: Provider):
       return hit;
     }
     log(hit ? "cache entry within the refresh margin" : "cache miss", { hop });
-    const lockPath = join(d.cacheDir, `${await entryName(identity)}.lock`);
-    return withLock(lockPath, { timeoutMs: lockTimeoutMs(d.env), staleMs: 10 * 60_000, what: `fetching credentials for "${hop}"` }, async () => {
+    const lockPath = await entryLockPath(loc, identity);
+    const underLock = async (): Promise<Credentials> => {
       const again = await readEntry(loc, identity);
       if (isFresh(again, d.now(), d.refreshMargin)) {
         log("fetched by another process meanwhile", { hop });
-          return again;
+        return again;
       }
       const fresh = await fetch();
       if (fresh.expiration && fresh.expiration.getTime() <= d.now()) {
@@ -33,6 +32,8 @@ export function cached(hop: string, identity: string, d: Deps, fetch: Provider):
       await writeEntry(loc, identity, fresh);
       log("fetched", { hop, accessKeyId: fresh.accessKeyId, expires: fresh.expiration });
       return fresh;
-    });
+    };
+    // Already ours when credential-process took it before loading the chain: locks are not reentrant.
+    return d.heldLocks?.has(lockPath) ? underLock() : withLock(lockPath, hopLockOptions(hop, d.env), underLock);
   };
 }

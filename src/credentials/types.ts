@@ -27,4 +27,7 @@ export interface Deps {
   stateDir: string;
   /** the current generation of the chain's root of trust (store/generation.ts) */
   generation?: string;
+  /** hop lock files this process already holds (credential-process takes the last hop's before loading
+   *  the chain): cached() must not wait on its own lock */
+  heldLocks?: ReadonlySet<string>;
 }

@@ -5,7 +5,7 @@
 // Reading statically imports neither node:fs nor node:path (see runtime/read-file.ts); writing loads them.
 import type { Credentials } from "../credentials/types.ts";
 import { joinPath as join } from "../runtime/paths.ts";
-import { readFileBytes } from "../runtime/read-file.ts";
+import { fileBatchReader, readFileBytes } from "../runtime/read-file.ts";
 import { ensureCacheKey, readCacheKey } from "./cache-key.ts";
 
 const MAGIC = new Uint8Array([0x53, 0x53, 0x4d, 0x01]); // "SSM" v1
@@ -17,6 +17,11 @@ export async function entryName(identity: string): Promise<string> {
   let hex = "";
   for (const b of d) hex += HEX[b >> 4]! + HEX[b & 15]!;
   return hex;
+}
+
+/** The lock file that single-flights fetching this entry (store/lock.ts). */
+export async function entryLockPath(loc: Pick<CacheLocation, "cacheDir">, identity: string): Promise<string> {
+  return join(loc.cacheDir, `${await entryName(identity)}.lock`);
 }
 
 async function aesKey(raw: Uint8Array<ArrayBuffer>): Promise<CryptoKey> {
@@ -41,19 +46,32 @@ export async function readEntry(loc: CacheLocation, identity: string): Promise<C
   return blob && decodeEntry(raw, identity, blob);
 }
 
-/** Reads many entries with one key read and one key import (sesame list over hundreds of sessions). */
+/** Reads many entries with one key read (sesame list over hundreds of sessions). Synchronous node:crypto
+ *  here: each WebCrypto call is a round trip to a worker thread, which for 500 entries costs more than
+ *  loading node:crypto once. Same format and checks as decodeWithKey. */
 export async function entryReader(loc: CacheLocation): Promise<(identity: string) => Promise<Credentials | undefined>> {
   const raw = await readCacheKey(loc.stateDir);
   if (!raw) return async () => undefined;
-  const key = await aesKey(raw);
+  const { createDecipheriv, createHash } = await import("node:crypto");
+  const readFile = await fileBatchReader();
   return async (identity) => {
     let blob: Uint8Array<ArrayBuffer> | undefined;
     try {
-      blob = await readFileBytes(join(loc.cacheDir, (await entryName(identity)) + ".cred"));
+      blob = readFile(join(loc.cacheDir, createHash("sha256").update(identity).digest("hex") + ".cred"));
     } catch {
       return undefined;
     }
-    return blob && decodeWithKey(key, identity, blob);
+    if (!blob || blob.length < MAGIC.length + 12 + 16 || !MAGIC.every((b, i) => blob[i] === b)) return undefined;
+    try {
+      const d = createDecipheriv("aes-256-gcm", raw, blob.subarray(4, 16));
+      d.setAAD(enc.encode(identity));
+      d.setAuthTag(blob.subarray(blob.length - 16));
+      const head = d.update(blob.subarray(16, blob.length - 16));
+      const plain = Buffer.concat([head, d.final()]);
+      return credentialsFrom(plain);
+    } catch {
+      return undefined;
+    }
   };
 }
 
@@ -69,6 +87,15 @@ async function decodeWithKey(key: CryptoKey, identity: string, blob: Uint8Array<
       key,
       blob.subarray(16),
     );
+    return credentialsFrom(new Uint8Array(plain));
+  } catch {
+    return undefined;
+  }
+}
+
+/** The decrypted payload: {k, s, t?, e}. Anything else is a miss. */
+function credentialsFrom(plain: Uint8Array): Credentials | undefined {
+  try {
     const o = JSON.parse(new TextDecoder().decode(plain)) as Record<string, unknown>;
     if (typeof o.k !== "string" || typeof o.s !== "string" || typeof o.e !== "string") return undefined;
     const exp = new Date(o.e);

@@ -41,3 +41,14 @@ export async function bumpGeneration(stateDir: string, root: string): Promise<vo
 export async function currentIdentity(cat: Catalog, s: Session, env: Record<string, string | undefined>, stateDir: string): Promise<string> {
   return hopIdentity(cat, s, env, await readGeneration(stateDir, rootKey(cat, s)));
 }
+
+/** currentIdentity for many sessions at once (`list`): each root's generation file is read once. */
+export function identityReader(cat: Catalog, env: Record<string, string | undefined>, stateDir: string): (s: Session) => Promise<string> {
+  const gens = new Map<string, Promise<string>>();
+  return async (s) => {
+    const root = rootKey(cat, s);
+    let g = gens.get(root);
+    if (!g) gens.set(root, (g = readGeneration(stateDir, root)));
+    return hopIdentity(cat, s, env, await g);
+  };
+}

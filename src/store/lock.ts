@@ -30,6 +30,11 @@ export async function withLock<T>(path: string, opts: LockOptions, fn: () => Pro
   }
 }
 
+/** The lock that makes one process fetch a hop while the others wait and then read its entry. */
+export function hopLockOptions(hop: string, env: Record<string, string | undefined>): LockOptions {
+  return { timeoutMs: lockTimeoutMs(env), staleMs: 10 * 60_000, what: `fetching credentials for "${hop}"` };
+}
+
 const HOST = hostname();
 
 export async function acquire(path: string, opts: LockOptions): Promise<() => void> {
