@@ -8,13 +8,21 @@ import type { Catalog } from "./types.ts";
 export { sessionNamed } from "./catalog.ts";
 
 export function loadCatalog(file: string): Catalog {
-  let text: string;
+  return catalogFromText(file, readCatalogText(file));
+}
+
+/** The same, through the memo of big catalogs (catalog/memo.ts): for commands that read every session. */
+export async function loadCatalogMemo(file: string, stateDir: string): Promise<Catalog> {
+  const { catalogFromTextMemo } = await import("./memo.ts");
+  return catalogFromTextMemo(file, readCatalogText(file), stateDir);
+}
+
+function readCatalogText(file: string): string {
   try {
-    text = readFileSync(file, "utf8");
+    return readFileSync(file, "utf8");
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === "ENOENT") throw new CatalogError(file, undefined, "no catalog here", NO_CATALOG_FIX);
     throw new CatalogError(file, undefined, `cannot read the catalog (${code ?? "error"})`, "check the file's permissions");
   }
-  return catalogFromText(file, text);
 }

@@ -1,6 +1,7 @@
 // The hot path. Statically imports no node: module, only smol-toml, catalog/*, the cache and the JSON writer;
 // the provider chain (and with it @aws-sdk/*, the keyring addon) loads only on a miss.
-import { catalogFromText, NO_CATALOG_FIX, sessionNamed } from "../catalog/catalog.ts";
+import { NO_CATALOG_FIX, sessionNamed } from "../catalog/catalog.ts";
+import { catalogFromTextMemo } from "../catalog/memo.ts";
 import { catalogPath, cacheDir, stateDir } from "../catalog/locate.ts";
 import { currentIdentity } from "../store/generation.ts";
 import { CatalogError, UsageError } from "../errors.ts";
@@ -48,9 +49,9 @@ export async function credentialProcess(argv: string[], env: Record<string, stri
     throw new CatalogError(file, undefined, `cannot read the catalog (${(e as { code?: string }).code ?? "error"})`, "check the file's permissions");
   }
   if (text === undefined) throw new CatalogError(file, undefined, "no catalog here", NO_CATALOG_FIX);
-  const cat = catalogFromText(file, text);
-  const session = sessionNamed(cat, args.name);
   const loc = { cacheDir: cacheDir(env), stateDir: stateDir(env) };
+  const cat = await catalogFromTextMemo(file, text, loc.stateDir);
+  const session = sessionNamed(cat, args.name);
   if (args.noCache) {
     const { resolveSession } = await import("./resolve.ts");
     writeOut(credentialJson(await resolveSession(cat, session, env, true)));

@@ -1,7 +1,7 @@
 // sesame list [--json]: what the catalog holds and what state each session is in.
 import { writeSync } from "node:fs";
 import { catalogPath, cacheDir, stateDir } from "../catalog/locate.ts";
-import { loadCatalog } from "../catalog/load.ts";
+import { loadCatalogMemo } from "../catalog/load.ts";
 import { accountOf, roleOf, type Catalog, type Session } from "../catalog/types.ts";
 import { chainOf, stsRegion } from "../credentials/identity.ts";
 import { entryReader } from "../store/cache.ts";
@@ -23,9 +23,9 @@ export interface ListRow {
 }
 
 export async function list(opts: { config?: string; json?: boolean }, env: Record<string, string | undefined> = process.env): Promise<void> {
-  const cat = loadCatalog(catalogPath(opts.config, env));
+  const cat = await loadCatalogMemo(catalogPath(opts.config, env), stateDir(env));
   const secretState = secretChecker(env);
-  const read = await entryReader({ cacheDir: cacheDir(env), stateDir: stateDir(env) });
+  const read = await entryReader({ cacheDir: cacheDir(env), stateDir: stateDir(env) }, cat.sessions.size);
   const identity = identityReader(cat, env, stateDir(env));
   const rows = await Promise.all([...cat.sessions.values()].map((s) => rowFor(cat, s, env, secretState, async (s) => read(await identity(s)))));
   if (opts.json) {

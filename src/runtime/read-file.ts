@@ -35,25 +35,23 @@ export async function readFileText(path: string): Promise<string | undefined> {
   return b === undefined ? undefined : new TextDecoder().decode(b);
 }
 
-/** Many small files in a row (`list` reads hundreds of cache entries): plain reads, which beat one mmap
- *  per file there. O_NONBLOCK and the fstat keep a FIFO at the path from blocking us. */
-export async function fileBatchReader(): Promise<(path: string) => Uint8Array<ArrayBuffer> | undefined> {
-  const { closeSync, constants, fstatSync, openSync, readFileSync } = await import("node:fs");
-  const flags = constants.O_RDONLY | (constants.O_NONBLOCK ?? 0);
-  return (path) => {
-    let fd: number;
+/** Many small files of one folder (`list` reads hundreds of cache entries): the folder is listed once,
+ *  and only regular files in it are read, each with one plain read — cheaper there than one mmap per file,
+ *  and a missing entry costs no failed system call. A FIFO or folder at a name is never opened. */
+export async function folderReader(dir: string): Promise<(name: string) => Uint8Array<ArrayBuffer> | undefined> {
+  const { readdirSync, readFileSync } = await import("node:fs");
+  let files: Set<string>;
+  try {
+    files = new Set(readdirSync(dir, { withFileTypes: true }).filter((d) => d.isFile()).map((d) => d.name));
+  } catch {
+    files = new Set(); // no folder yet: nothing in it
+  }
+  return (name) => {
+    if (!files.has(name)) return undefined;
     try {
-      fd = openSync(path, flags);
-    } catch (e) {
-      const code = (e as { code?: string }).code;
-      if (code === "ENOENT" || code === "ENOTDIR") return undefined;
-      throw e;
-    }
-    try {
-      if (!fstatSync(fd).isFile()) throw Object.assign(new Error(`${path} is not a regular file`), { code: "ENOTFILE" });
-      return new Uint8Array(readFileSync(fd));
-    } finally {
-      closeSync(fd);
+      return new Uint8Array(readFileSync(`${dir}/${name}`));
+    } catch {
+      return undefined; // removed meanwhile
     }
   };
 }

@@ -5,7 +5,7 @@
 // Reading statically imports neither node:fs nor node:path (see runtime/read-file.ts); writing loads them.
 import type { Credentials } from "../credentials/types.ts";
 import { joinPath as join } from "../runtime/paths.ts";
-import { fileBatchReader, readFileBytes } from "../runtime/read-file.ts";
+import { folderReader, readFileBytes } from "../runtime/read-file.ts";
 import { ensureCacheKey, readCacheKey } from "./cache-key.ts";
 
 const MAGIC = new Uint8Array([0x53, 0x53, 0x4d, 0x01]); // "SSM" v1
@@ -46,21 +46,20 @@ export async function readEntry(loc: CacheLocation, identity: string): Promise<C
   return blob && decodeEntry(raw, identity, blob);
 }
 
+/** From this many entries on, entryReader loads node:crypto. */
+const MANY_ENTRIES = 48;
+
 /** Reads many entries with one key read (sesame list over hundreds of sessions). Synchronous node:crypto
  *  here: each WebCrypto call is a round trip to a worker thread, which for 500 entries costs more than
  *  loading node:crypto once. Same format and checks as decodeWithKey. */
-export async function entryReader(loc: CacheLocation): Promise<(identity: string) => Promise<Credentials | undefined>> {
+export async function entryReader(loc: CacheLocation, count: number): Promise<(identity: string) => Promise<Credentials | undefined>> {
   const raw = await readCacheKey(loc.stateDir);
   if (!raw) return async () => undefined;
+  if (count < MANY_ENTRIES) return (identity) => readEntry(loc, identity); // loading node:crypto would cost more
   const { createDecipheriv, createHash } = await import("node:crypto");
-  const readFile = await fileBatchReader();
+  const readFile = await folderReader(loc.cacheDir);
   return async (identity) => {
-    let blob: Uint8Array<ArrayBuffer> | undefined;
-    try {
-      blob = readFile(join(loc.cacheDir, createHash("sha256").update(identity).digest("hex") + ".cred"));
-    } catch {
-      return undefined;
-    }
+    const blob = readFile(createHash("sha256").update(identity).digest("hex") + ".cred");
     if (!blob || blob.length < MAGIC.length + 12 + 16 || !MAGIC.every((b, i) => blob[i] === b)) return undefined;
     try {
       const d = createDecipheriv("aes-256-gcm", raw, blob.subarray(4, 16));

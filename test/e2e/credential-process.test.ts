@@ -281,3 +281,38 @@ describe("list", () => {
     expect(json.find((r) => r.name === "prod")?.state).toBe("cached");
   });
 });
+
+describe("a big catalog (memoised parse, src/catalog/memo.ts)", () => {
+  // The chain plus 300 filler sessions: large enough for the memo.
+  const filler = (suffix: string) =>
+    Array.from({ length: 300 }, (_, i) => `[session.filler-${i}]\ntype = "assume-role"\nsource = "alice"\nrole_arn = "arn:aws:iam::${200000000000 + i}:role/F${i}${suffix}"\n`).join("\n");
+  const OTHER_ROLE = "arn:aws:iam::444444444444:role/Other";
+
+  test("an edit is seen at once: a role changed in a 300-session catalog is the role assumed next", async () => {
+    w.emu.addRole({ arn: OTHER_ROLE, trust: [DEV_ROLE], requiredExternalId: "prod-ext-42" });
+    try {
+      w.writeCatalog(CHAIN_CATALOG + "\n" + filler(""));
+      const first = await w.run(["credential-process", "prod"]);
+      expect(first.code).toBe(0);
+      expect(readdirSync(join(w.stateDir, "catalogs"))).toHaveLength(1);
+      // same text: the memo serves it, the cache hit too
+      w.emu.resetCalls();
+      const again = await w.run(["credential-process", "prod"]);
+      expect(parseProcessOutput(again.stdout).AccessKeyId).toBe(parseProcessOutput(first.stdout).AccessKeyId);
+      expect(w.emu.calls).toHaveLength(0);
+      // prod now names another role: new credentials, from AssumeRole of that role
+      w.writeCatalog(CHAIN_CATALOG.replace(PROD_ROLE, OTHER_ROLE) + "\n" + filler(""));
+      const edited = await w.run(["credential-process", "prod"]);
+      expect(edited.code).toBe(0);
+      expect(w.emu.callsFor("AssumeRole").map((c) => c.params.RoleArn)).toEqual([OTHER_ROLE]);
+      expect((await w.run(["list", "--json"])).stdout).toContain("444444444444");
+      // a catalog broken by an edit is refused with its line, whatever the memo holds
+      w.writeCatalog(CHAIN_CATALOG + "\n" + filler("") + '\n[session.broken]\ntype = "assume-role"\nsource = "nobody"\nrole_arn = "' + OTHER_ROLE + '"\n');
+      const broken = await w.run(["credential-process", "prod"]);
+      expect(broken.code).toBe(3);
+      expect(broken.stderr).toMatch(/sessions\.toml:\d+:\d+: /);
+    } finally {
+      w.writeCatalog(CHAIN_CATALOG);
+    }
+  });
+});

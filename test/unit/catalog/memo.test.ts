@@ -1,0 +1,95 @@
+// The memo of big catalogs (src/catalog/memo.ts): used only for the exact text, path and version it was
+// made from; anything else is a full parse that replaces it.
+import { beforeEach, describe, expect, test } from "bun:test";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { catalogFromText } from "../../../src/catalog/catalog.ts";
+import { catalogFromTextMemo, MEMO_MIN_CHARS } from "../../../src/catalog/memo.ts";
+import { CatalogError } from "../../../src/errors.ts";
+
+function bigCatalog(roleSuffix = "", n = 200): string {
+  const out = ['[defaults]', 'region = "eu-west-1"', "", "[session.alice]", 'type = "iam-user"', ""];
+  for (let i = 0; i < n; i++) {
+    out.push(`[session.role-${i}]`, 'type = "assume-role"', 'source = "alice"', `role_arn = "arn:aws:iam::${String(200000000000 + i)}:role/R${i}${roleSuffix}"`);
+    if (i % 3 === 0) out.push(`external_id = "ext-${i}"`);
+    out.push("");
+  }
+  return out.join("\n");
+}
+
+let state: string;
+const FILE = "/home/u/.config/sesame/sessions.toml";
+const memoDir = () => join(state, "catalogs");
+const memoFiles = () => (existsSync(memoDir()) ? readdirSync(memoDir()) : []);
+
+beforeEach(() => {
+  state = mkdtempSync(join(process.env.TMPDIR!, "memo-"));
+});
+
+describe("catalog memo", () => {
+  test("a big catalog is memoised, 0600 in a 0700 folder, and read back equal to a parse", async () => {
+    const text = bigCatalog();
+    expect(text.length).toBeGreaterThan(MEMO_MIN_CHARS);
+    const first = await catalogFromTextMemo(FILE, text, state);
+    expect(memoFiles()).toHaveLength(1);
+    expect(statSync(memoDir()).mode & 0o777).toBe(0o700);
+    expect(statSync(join(memoDir(), memoFiles()[0]!)).mode & 0o777).toBe(0o600);
+    const second = await catalogFromTextMemo(FILE, text, state);
+    const parsed = catalogFromText(FILE, text);
+    expect(second).toEqual(parsed);
+    expect(first).toEqual(parsed);
+    expect(second.sessions.get("role-3")).toEqual(parsed.sessions.get("role-3")!);
+  });
+
+  test("the memo is what is used while the text is the same (proved by planting a change in it)", async () => {
+    const text = bigCatalog();
+    await catalogFromTextMemo(FILE, text, state);
+    const path = join(memoDir(), memoFiles()[0]!);
+    writeFileSync(path, readFileSync(path, "utf8").replace("role/R7", "role/PLANTED"));
+    expect(((await catalogFromTextMemo(FILE, text, state)).sessions.get("role-7") as { role_arn: string }).role_arn).toEndWith("role/PLANTED");
+  });
+
+  test("an edited catalog is parsed again and its memo replaced: never the old sessions", async () => {
+    await catalogFromTextMemo(FILE, bigCatalog(), state);
+    const edited = await catalogFromTextMemo(FILE, bigCatalog("-v2"), state);
+    expect((edited.sessions.get("role-7") as { role_arn: string }).role_arn).toEndWith("role/R7-v2");
+    expect(memoFiles()).toHaveLength(1);
+    const again = await catalogFromTextMemo(FILE, bigCatalog("-v2"), state);
+    expect((again.sessions.get("role-7") as { role_arn: string }).role_arn).toEndWith("role/R7-v2");
+  });
+
+  test("the same text at another path has its own memo", async () => {
+    await catalogFromTextMemo(FILE, bigCatalog(), state);
+    const other = await catalogFromTextMemo("/elsewhere/sessions.toml", bigCatalog(), state);
+    expect(other.file).toBe("/elsewhere/sessions.toml");
+    expect(memoFiles()).toHaveLength(2);
+  });
+
+  test("a damaged memo, or a folder in its place, is a parse", async () => {
+    const text = bigCatalog();
+    await catalogFromTextMemo(FILE, text, state);
+    const path = join(memoDir(), memoFiles()[0]!);
+    for (const junk of ["", "{", "null", '{"format":"sesame-catalog-memo/1"}', "\u0000\u0001"]) {
+      writeFileSync(path, junk);
+      expect(await catalogFromTextMemo(FILE, text, state)).toEqual(catalogFromText(FILE, text));
+    }
+    const dir = mkdtempSync(join(process.env.TMPDIR!, "memo-dir-"));
+    mkdirSync(join(dir, "catalogs", memoFiles()[0]!), { recursive: true });
+    expect(await catalogFromTextMemo(FILE, text, dir)).toEqual(catalogFromText(FILE, text));
+  });
+
+  test("small catalogs are never memoised; refused catalogs never are", async () => {
+    await catalogFromTextMemo(FILE, '[session.alice]\ntype = "iam-user"\n', state);
+    expect(memoFiles()).toHaveLength(0);
+    const broken = bigCatalog() + '\n[session.bad]\ntype = "assume-role"\nsource = "nobody"\nrole_arn = "arn:aws:iam::111111111111:role/X"\n';
+    await expect(catalogFromTextMemo(FILE, broken, state)).rejects.toBeInstanceOf(CatalogError);
+    expect(memoFiles()).toHaveLength(0);
+  });
+
+  test("a state folder that cannot be written only costs a parse", async () => {
+    const file = join(state, "not-a-folder");
+    writeFileSync(file, "");
+    const cat = await catalogFromTextMemo(FILE, bigCatalog(), file);
+    expect(cat.sessions.size).toBe(201);
+  });
+});
