@@ -416,7 +416,7 @@ async function main(): Promise<void> {
     throw new Error(`list sees ${listRows.length} sessions, ${listRows.filter((r) => r.state === "cached").length} cached; expected ${LIST_SESSIONS} cached`);
   }
 
-  // 3. Fast items, interleaved: floor, warm iam-user, warm 3rd hop, list.
+  // 3. Fast items, interleaved: floor, warm iam-user, warm 3rd hop, list, a warm call in the big catalog.
   log(`warm and list: ${ROUNDS.fast} interleaved rounds`);
   const callsBefore = emu.calls.length;
   const timed = (cmd: string[], env: Env, check?: (r: Run) => void) => async () => {
@@ -433,12 +433,14 @@ async function main(): Promise<void> {
     { name: "warmUser", once: timed(cp("alice"), chain.env, (r) => void parseProcessOutput(r.stdout)) },
     { name: "warmChain", once: timed(cp("prod"), chain.env, samePro) },
     { name: "list", once: timed([BIN, "list"], list.env) },
+    { name: "warmBig", once: timed(cp("alice"), list.env, (r) => void parseProcessOutput(r.stdout)) },
   ]);
   if (emu.calls.length !== callsBefore) throw new Error(`warm calls reached the emulator (${emu.calls.length - callsBefore} calls): not a cache hit`);
   record("floor", 'floor: compiled console.log("{}")', fast.get("floor")!, { versus: "floor", short: "floor" });
   record("warmUser", "warm credential-process alice (iam-user)", fast.get("warmUser")!, { versus: "floor" });
   record("warmChain", "warm credential-process prod (hop 3 of 3)", fast.get("warmChain")!, { versus: "floor" });
   record("list", `sesame list, ${LIST_SESSIONS} sessions, all cached`, fast.get("list")!, { versus: "floor" });
+  record("warmBig", `warm credential-process alice, in the ${LIST_SESSIONS}-session catalog`, fast.get("warmBig")!, { versus: "floor" });
 
   // 4. Memory: max RSS (KiB) of the floor and of warm calls, interleaved; binary sizes.
   if (rssWaiter) {

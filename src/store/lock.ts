@@ -1,9 +1,10 @@
 // Cross-process lock files for single-flight: O_EXCL create, holder PID + start time inside.
 // A lock whose holder died (same host, PID gone) or that is older than staleMs is taken over;
-// a waiter backs off (10 ms → 25 ms with jitter: a lock is held for one STS round trip) and gives up at its deadline with a clear error.
-import { closeSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeSync, linkSync } from "node:fs";
+// a waiter wakes when the lock file goes (fs.watch), with a backing-off timer as the fallback (10 ms → 25 ms
+// with jitter, 100 ms when file events work), and gives up at its deadline with a clear error.
+import { closeSync, linkSync, openSync, readFileSync, renameSync, statSync, unlinkSync, watch, writeSync, type FSWatcher } from "node:fs";
 import { hostname } from "node:os";
-import { dirname } from "node:path";
+import { basename, dirname } from "node:path";
 import { BusyError } from "../errors.ts";
 import { ensurePrivateDir } from "./files.ts";
 
@@ -14,6 +15,9 @@ export interface LockOptions {
   staleMs: number;
   /** what the lock protects, for the error message */
   what: string;
+  /** the fallback timer's first and longest delay when file events work (tests make it long to show
+   *  that a release wakes the waiter) */
+  pollMs?: { first: number; max: number };
 }
 
 export function lockTimeoutMs(env: Record<string, string | undefined>, fallbackSeconds = 120): number {
@@ -40,34 +44,92 @@ const HOST = hostname();
 export async function acquire(path: string, opts: LockOptions): Promise<() => void> {
   ensurePrivateDir(dirname(path));
   const deadline = Date.now() + opts.timeoutMs;
-  let delay = 10;
+  let delay = opts.pollMs?.first ?? 10;
   const me = `${process.pid} ${Date.now()} ${HOST}`;
-  for (;;) {
-    try {
-      const fd = openSync(path, "wx", 0o600);
-      writeSync(fd, me);
-      closeSync(fd);
-      return () => {
-        // Only remove the lock if it is still ours (it may have been taken over as stale).
-        try {
-          if (readFileSync(path, "utf8") === me) unlinkSync(path);
-        } catch { /* already gone */ }
-      };
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
+  let released: ReleaseWatch | undefined;
+  try {
+    for (;;) {
+      try {
+        const fd = openSync(path, "wx", 0o600);
+        writeSync(fd, me);
+        closeSync(fd);
+        return ownLock(path, me);
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
+      }
+      const held = readHolder(path);
+      if (held !== undefined && isStale(held, opts.staleMs)) {
+        takeOver(path, held);
+        continue;
+      }
+      if (Date.now() >= deadline) {
+        const who = held ? ` (held by process ${held.pid})` : "";
+        throw new BusyError(`gave up waiting for another sesame to finish ${opts.what}${who}`, `try again, or remove ${path} if no sesame is running`);
+      }
+      // Woken as soon as the lock file goes (inotify and the like), so the holder's result is read at
+      // once; the timer stays as a fallback (no file events here, a holder that died) and backs off.
+      released ??= watchRelease(path);
+      await released.next(delay + Math.random() * delay);
+      delay = Math.min(delay * 2, released.watching ? (opts.pollMs?.max ?? 100) : 25);
     }
-    const held = readHolder(path);
-    if (held !== undefined && isStale(held, opts.staleMs)) {
-      takeOver(path, held);
-      continue;
-    }
-    if (Date.now() >= deadline) {
-      const who = held ? ` (held by process ${held.pid})` : "";
-      throw new BusyError(`gave up waiting for another sesame to finish ${opts.what}${who}`, `try again, or remove ${path} if no sesame is running`);
-    }
-    await new Promise((r) => setTimeout(r, delay + Math.random() * delay));
-    delay = Math.min(delay * 2, 25);
+  } finally {
+    released?.close();
   }
+}
+
+function ownLock(path: string, me: string): () => void {
+  return () => {
+    // Only remove the lock if it is still ours (it may have been taken over as stale).
+    try {
+      if (readFileSync(path, "utf8") === me) unlinkSync(path);
+    } catch { /* already gone */ }
+  };
+}
+
+interface ReleaseWatch {
+  watching: boolean;
+  /** resolves when the lock file may have gone, or after ms */
+  next(ms: number): Promise<void>;
+  close(): void;
+}
+
+function watchRelease(path: string): ReleaseWatch {
+  const name = basename(path);
+  let wake: (() => void) | undefined;
+  let pending = false;
+  let watcher: FSWatcher | undefined;
+  try {
+    watcher = watch(dirname(path), { persistent: false }, (_event, file) => {
+      if (file !== null && String(file) !== name) return;
+      pending = true;
+      wake?.();
+    });
+    watcher.on("error", () => { /* the timer still runs */ });
+  } catch {
+    watcher = undefined; // no file events on this system: poll
+  }
+  return {
+    watching: watcher !== undefined,
+    next(ms) {
+      if (pending) {
+        pending = false;
+        return Promise.resolve();
+      }
+      return new Promise((r) => {
+        const t = setTimeout(done, ms);
+        function done() {
+          clearTimeout(t);
+          wake = undefined;
+          pending = false;
+          r();
+        }
+        wake = done;
+      });
+    },
+    close() {
+      try { watcher?.close(); } catch { /* closed */ }
+    },
+  };
 }
 
 interface Holder {

@@ -49,3 +49,33 @@ test("a waiter gives up at its deadline with a clear error", async () => {
   expect((err as BusyError).exit).toBe(EXIT.busy);
   expect((err as BusyError).message).toContain(`held by process ${process.pid}`);
 });
+
+test("a waiter is woken by the release itself, not by its fallback timer", async () => {
+  const p = join(dir(), "x.lock");
+  const release = await acquire(p, opts);
+  // with a fallback timer of a minute, only the file event can hand the lock over within the test
+  const waiting = acquire(p, { ...opts, timeoutMs: 120_000, pollMs: { first: 60_000, max: 60_000 } });
+  let got = false;
+  void waiting.then(() => (got = true));
+  await new Promise((r) => setTimeout(r, 30));
+  expect(got).toBe(false);
+  release();
+  const second = await waiting;
+  expect(existsSync(p)).toBe(true);
+  second();
+  expect(existsSync(p)).toBe(false);
+}, 10_000);
+
+test("other files changing in the folder do not hand over the lock", async () => {
+  const d = dir();
+  const p = join(d, "x.lock");
+  const release = await acquire(p, opts);
+  let got = false;
+  const waiting = acquire(p, { ...opts, timeoutMs: 120_000, pollMs: { first: 60_000, max: 60_000 } }).then((r) => ((got = true), r));
+  for (let i = 0; i < 5; i++) writeFileSync(join(d, `other-${i}.cred`), "x");
+  await new Promise((r) => setTimeout(r, 50));
+  expect(got).toBe(false);
+  release();
+  (await waiting)();
+  expect(got).toBe(true);
+}, 10_000);
