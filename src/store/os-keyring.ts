@@ -13,6 +13,7 @@ import { KeyringError } from "../errors.ts";
 import { homeDir, isAbsolute, joinPath } from "../runtime/paths.ts";
 import { lockTimeoutMs, withLock } from "./lock.ts";
 import type { SecretStore } from "./secret-store.ts";
+import { chunkedStore } from "./chunked-store.ts";
 
 type KeyringModule = typeof import("@napi-rs/keyring");
 type AsyncEntry = InstanceType<KeyringModule["AsyncEntry"]>;
@@ -106,7 +107,19 @@ function writerLock(service: string, account: string, env: Record<string, string
   };
 }
 
-export function osKeyring(service: string, env: Record<string, string | undefined> = process.env): SecretStore {
+/** `maxValueChars`: values longer than this are split over several items (store/chunked-store.ts); by
+ *  default Windows Credential Manager's limit on Windows, none elsewhere. */
+export function osKeyring(service: string, env: Record<string, string | undefined> = process.env, o: { maxValueChars?: number } = {}): SecretStore {
+  const max = o.maxValueChars ?? (process.platform === "win32" ? WINDOWS_MAX_VALUE_CHARS : undefined);
+  const raw = rawOsKeyring(service, env);
+  if (max === undefined) return raw;
+  return chunkedStore(raw, max, (account, fn) => {
+    const { path, opts } = writerLock(service, `${account}#parts`, env);
+    return withLock(path, opts, fn);
+  });
+}
+
+function rawOsKeyring(service: string, env: Record<string, string | undefined>): SecretStore {
   async function entry(account: string): Promise<AsyncEntry> {
     const { AsyncEntry } = await loadKeyring();
     // On Linux the addon would silently fall back to the kernel keyring, which forgets everything

@@ -26,7 +26,7 @@ describe("OS keyring", () => {
   });
 
   const store = osKeyring(service);
-  const accounts = ["iam/alice", "sso/corp", "long"];
+  const accounts = ["iam/alice", "sso/corp", "long", "sso/parts", "sso/race"];
 
   afterAll(async () => {
     for (const a of accounts) {
@@ -68,20 +68,52 @@ describe("OS keyring", () => {
     expect(await store.delete("sso/corp")).toBe(true);
   });
 
-  test("values longer than the Windows limit are stored elsewhere, refused on Windows", async () => {
-    const long = "x".repeat(4000);
-    if (process.platform === "win32") {
-      const e = await store.set("long", long).then(
-        () => undefined,
-        (err: unknown) => err,
-      );
-      expect(e).toBeInstanceOf(KeyringError);
-    } else {
-      await store.set("long", long);
-      expect(await store.get("long")).toBe(long);
-      expect(await store.delete("long")).toBe(true);
-    }
+  test("values longer than Windows Credential Manager's limit round-trip (split into parts on Windows)", async () => {
+    const long = "x".repeat(4000) + "é✓";
+    await store.set("long", long);
+    expect(await store.get("long")).toBe(long);
+    expect(await store.delete("long")).toBe(true);
+    expect(await store.get("long")).toBeUndefined();
   });
+
+  test("with a small item limit, long values are split into parts in the real keyring, and every part goes with them", async () => {
+    const small = osKeyring(service, process.env, { maxValueChars: 128 });
+    const raw = osKeyring(service, process.env, {});
+    const token = JSON.stringify({ accessToken: "aoa".repeat(300), refreshToken: "aor".repeat(200), expiresAt: 1 });
+    await small.set("sso/parts", token);
+    expect(await small.get("sso/parts")).toBe(token);
+    const header = (await raw.get("sso/parts"))!;
+    expect(header).toMatch(/^sesame-parts\/1 [0-9a-f]{12} 13 [0-9a-f]{64}$/);
+    const gen = header.split(" ")[1]!;
+    expect(await raw.get(`sso/parts#p.${gen}.0`)).toBe(token.slice(0, 128));
+    expect(await raw.get(`sso/parts#p.${gen}.12`)).toBe(token.slice(1536));
+    // replaced by a short value: stored whole, the old parts removed
+    await small.set("sso/parts", "short");
+    expect(await raw.get("sso/parts")).toBe("short");
+    expect(await raw.get(`sso/parts#p.${gen}.0`)).toBeUndefined();
+    // long again, then deleted: nothing left
+    await small.set("sso/parts", token);
+    const gen2 = (await raw.get("sso/parts"))!.split(" ")[1]!;
+    expect(await small.delete("sso/parts")).toBe(true);
+    for (let i = 0; i < 13; i++) expect(await raw.get(`sso/parts#p.${gen2}.${i}`)).toBeUndefined();
+    expect(await small.get("sso/parts")).toBeUndefined();
+  });
+
+  test("with parts, readers running beside writers only ever see a whole value", async () => {
+    const small = osKeyring(service, process.env, { maxValueChars: 128 });
+    const values = ["a", "b", "c"].map((c) => c.repeat(300));
+    await small.set("sso/race", values[0]!);
+    const seen = new Set<string | undefined>();
+    const writers = (async () => {
+      for (let i = 1; i <= 6; i++) await small.set("sso/race", values[i % 3]!);
+    })();
+    const readers = Promise.all(Array.from({ length: 4 }, async () => {
+      for (let i = 0; i < 6; i++) seen.add(await small.get("sso/race"));
+    }));
+    await Promise.all([writers, readers]);
+    for (const v of seen) expect(values).toContain(v!);
+    await small.delete("sso/race");
+  }, 60_000);
 
   test("openSecretStore picks the OS keyring with the service from SESAME_KEYRING_SERVICE", async () => {
     const opened = openSecretStore({ ...process.env, SESAME_KEYRING: "os" });
