@@ -135,7 +135,8 @@ export async function runCli(argv: string[]): Promise<number> {
       return (await import("./commands/completion.ts")).completion((cli.args as string[])[0], cli.options as { config?: string; sessions?: boolean }, global, spec);
     }));
 
-  cli.help();
+  // cac marks every --no-X flag "(default: true)", which reads as if the flag were on by default.
+  cli.help((sections) => sections.map((sec) => ({ ...sec, body: sec.body.replace(/ \(default: true\)/g, "") })));
   cli.version(VERSION);
 
   try {

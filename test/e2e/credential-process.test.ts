@@ -175,6 +175,13 @@ describe("errors: one stderr line, nothing on stdout, a distinct status", () => 
     expect(u.stderr).toBe('sesame: unknown command "frobnicate" — run: sesame --help\n');
   });
 
+  test("help names every flag without cac's misleading \"(default: true)\" on --no-X flags", async () => {
+    const r = await w.run(["login", "--help"]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/--no-browser +print the URL instead of opening a browser\s*\n/);
+    expect(r.stdout).not.toContain("(default: true)");
+  });
+
   test("AWS refusing a role is exit 5 with the hop named", async () => {
     w.writeCatalog(CHAIN_CATALOG.replace('external_id = "prod-ext-42"', 'external_id = "wrong-id"'));
     try {
