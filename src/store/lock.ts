@@ -1,7 +1,7 @@
 // Cross-process lock files for single-flight: O_EXCL create, holder PID + start time inside.
 // A lock whose holder died (same host, PID gone) or that is older than staleMs is taken over;
 // a waiter wakes when the lock file goes (fs.watch), with a backing-off timer as the fallback (10 ms → 25 ms
-// with jitter, 100 ms when file events work), and gives up at its deadline with a clear error.
+// with jitter; 20 ms → 250 ms when file events work), and gives up at its deadline with a clear error.
 import { closeSync, linkSync, openSync, readFileSync, renameSync, statSync, unlinkSync, watch, writeSync, type FSWatcher } from "node:fs";
 import { hostname } from "node:os";
 import { basename, dirname } from "node:path";
@@ -44,18 +44,22 @@ const HOST = hostname();
 export async function acquire(path: string, opts: LockOptions): Promise<() => void> {
   ensurePrivateDir(dirname(path));
   const deadline = Date.now() + opts.timeoutMs;
-  let delay = opts.pollMs?.first ?? 10;
+  let delay = 10;
   const me = `${process.pid} ${Date.now()} ${HOST}`;
   let released: ReleaseWatch | undefined;
   try {
     for (;;) {
-      try {
-        const fd = openSync(path, "wx", 0o600);
-        writeSync(fd, me);
-        closeSync(fd);
-        return ownLock(path, me);
-      } catch (e) {
-        if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
+      // After a wake-up, try to create the lock only if it looks free: a failed exclusive create costs an
+      // exception, and 49 waiters of a herd each wake several times.
+      if (!released || !statSync(path, { throwIfNoEntry: false })) {
+        try {
+          const fd = openSync(path, "wx", 0o600);
+          writeSync(fd, me);
+          closeSync(fd);
+          return ownLock(path, me);
+        } catch (e) {
+          if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
+        }
       }
       const held = readHolder(path);
       if (held !== undefined && isStale(held, opts.staleMs)) {
@@ -68,9 +72,13 @@ export async function acquire(path: string, opts: LockOptions): Promise<() => vo
       }
       // Woken as soon as the lock file goes (inotify and the like), so the holder's result is read at
       // once; the timer stays as a fallback (no file events here, a holder that died) and backs off.
-      released ??= watchRelease(path);
+      if (!released) {
+        released = watchRelease(path);
+        // With file events, the timer only has to notice a holder that died: it can back off further.
+        delay = released.watching ? (opts.pollMs?.first ?? 20) : 10;
+      }
       await released.next(delay + Math.random() * delay);
-      delay = Math.min(delay * 2, released.watching ? (opts.pollMs?.max ?? 100) : 25);
+      delay = Math.min(delay * 2, released.watching ? (opts.pollMs?.max ?? 250) : 25);
     }
   } finally {
     released?.close();
