@@ -93,3 +93,42 @@ describe("catalog memo", () => {
     expect(cat.sessions.size).toBe(201);
   });
 });
+
+describe("catalog memo against the parser, over many edits", () => {
+  test("after each of 300 random edits of a big catalog, the memo gives exactly what a parse gives (or the same refusal)", async () => {
+    let seed = 0x5e5a3e;
+    const rand = (n: number) => {
+      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+      return seed % n;
+    };
+    const pieces = ["R1", "ext-9", '"', "\n", "[session.x]", "type = \"iam-user\"", "0", "role", "=", " ", "source = \"alice\"", "#"];
+    let text = bigCatalog();
+    let valid = 0;
+    for (let i = 0; i < 300; i++) {
+      // an edit: insert, delete or replace a few characters somewhere (half of them undone again, so that
+      // texts recur and a memo made for an earlier text is met again)
+      const at = rand(text.length);
+      const previous = text;
+      const op = rand(3);
+      if (op === 0) text = text.slice(0, at) + pieces[rand(pieces.length)] + text.slice(at);
+      else if (op === 1) text = text.slice(0, at) + text.slice(at + 1 + rand(4));
+      else text = text.slice(0, at) + pieces[rand(pieces.length)] + text.slice(at + 1 + rand(3));
+      const expected = outcome(() => catalogFromText(FILE, text));
+      const got = await catalogFromTextMemo(FILE, text, state).then((c) => ({ ok: c }), (e: unknown) => ({ err: (e as CatalogError).message }));
+      expect(got).toEqual(expected);
+      if ("ok" in expected) valid++;
+      if (rand(2) === 0 || !("ok" in expected)) text = previous;
+    }
+    // both kinds met, many times (the seed is fixed: 36 valid, 264 refused)
+    expect(valid).toBeGreaterThan(20);
+    expect(300 - valid).toBeGreaterThan(20);
+  });
+});
+
+function outcome(f: () => unknown): { ok: unknown } | { err: string } {
+  try {
+    return { ok: f() };
+  } catch (e) {
+    return { err: (e as CatalogError).message };
+  }
+}
