@@ -50,7 +50,17 @@ function parseInput(req: EmulatorRequest): Parsed {
 }
 
 export function restJsonHandler(service: RestJsonService, operation: RestJsonOperation): RouteHandler {
+  let active = 0;
   return async (req, ctx): Promise<EmulatorResponse> => {
+    const inFlight = ++active;
+    try {
+      return await serve(req, ctx, inFlight);
+    } finally {
+      active--;
+    }
+  };
+
+  async function serve(req: EmulatorRequest, ctx: Parameters<RouteHandler>[1], inFlight: number): Promise<EmulatorResponse> {
     const requestId = ids.requestId();
     const parsed = parseInput(req);
     const input = parsed.ok ? parsed.input : {};
@@ -64,6 +74,7 @@ export function restJsonHandler(service: RestJsonService, operation: RestJsonOpe
         status,
         ...(errorCode !== undefined ? { errorCode } : {}),
         requestId,
+        inFlight,
       });
       return { status, headers: { "x-amzn-RequestId": requestId, ...headers }, body };
     };
@@ -89,5 +100,5 @@ export function restJsonHandler(service: RestJsonService, operation: RestJsonOpe
       console.error(`emulator: ${service.name} ${operation.name} crashed:`, e);
       return refuse(awsError("InternalServerException", "An internal error has occurred", 500));
     }
-  };
+  }
 }

@@ -26,6 +26,9 @@ export interface CallRecord {
   errorCode?: string;
   /** Emulator clock time the call was answered. */
   at: Date;
+  /** REST-JSON calls: how many calls of this action were being served when this one arrived, itself
+   *  included (shows a client's concurrency). */
+  inFlight?: number;
   requestId: string;
 }
 

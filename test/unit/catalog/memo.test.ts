@@ -114,7 +114,7 @@ describe("catalog memo against the parser, over many edits", () => {
       else if (op === 1) text = text.slice(0, at) + text.slice(at + 1 + rand(4));
       else text = text.slice(0, at) + pieces[rand(pieces.length)] + text.slice(at + 1 + rand(3));
       const expected = outcome(() => catalogFromText(FILE, text));
-      const got = await catalogFromTextMemo(FILE, text, state).then((c) => ({ ok: c }), (e: unknown) => ({ err: (e as CatalogError).message }));
+      const got: { ok: unknown } | { err: string } = await catalogFromTextMemo(FILE, text, state).then((c) => ({ ok: c }), (e: unknown) => ({ err: (e as CatalogError).message }));
       expect(got).toEqual(expected);
       if ("ok" in expected) valid++;
       if (rand(2) === 0 || !("ok" in expected)) text = previous;
