@@ -10,9 +10,16 @@ export function ssoPortalAdapter(env: Record<string, string | undefined> = proce
   const client = (region: string) => new SSOClient(clientConfig(region, endpoint));
   // Discovery (sso sync) is interactive, not on the credential path: the SDK's adaptive retries pace
   // the listing of large organisations instead of failing on the first 429s.
+  // One client per region for the whole listing: the adaptive mode's rate limiter lives in the client, so
+  // parallel listers share what throttling taught it.
+  const listClients = new Map<string, SSOClient>();
   const listClient = (region: string) => {
-    const { retryStrategy: _, ...rest } = clientConfig(region, endpoint);
-    return new SSOClient({ ...rest, maxAttempts: 8, retryMode: "adaptive" });
+    let c = listClients.get(region);
+    if (!c) {
+      const { retryStrategy: _, ...rest } = clientConfig(region, endpoint);
+      listClients.set(region, (c = new SSOClient({ ...rest, maxAttempts: 8, retryMode: "adaptive" })));
+    }
+    return c;
   };
   return {
     async getRoleCredentials(region, accessToken, accountId, roleName) {

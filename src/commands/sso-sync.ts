@@ -9,6 +9,7 @@ import { writeFileAtomic } from "../store/files.ts";
 import { ssoAccessToken } from "../sso/access-token.ts";
 import { diffText, planSync, type Assignment } from "../sso/sync-catalog.ts";
 import { ssoSessionNamed } from "./login.ts";
+import { mapBounded } from "../runtime/map-bounded.ts";
 
 export async function ssoSyncCommand(name: string, opts: { config?: string; dryRun?: boolean; prune?: boolean; region?: string }, env: Record<string, string | undefined> = process.env): Promise<void> {
   const file = catalogPath(opts.config, env);
@@ -19,11 +20,15 @@ export async function ssoSyncCommand(name: string, opts: { config?: string; dryR
   const token = await ssoAccessToken(sso, d);
   const portal = await d.ssoPortal();
   const accounts = await portal.listAccounts(sso.sso_region, token);
-  const assignments: Assignment[] = [];
-  // One account at a time: the portal throttles bursts, and the SDK's adaptive retries pace us.
-  for (const a of accounts) {
-    for (const roleName of await portal.listAccountRoles(sso.sso_region, token, a.accountId)) assignments.push({ accountId: a.accountId, accountName: a.accountName, roleName });
-  }
+  // A few accounts at a time: an organisation of 800 accounts listed one by one takes minutes; the portal
+  // throttles bursts, and the SDK's adaptive retries (one shared rate limiter) pace the listers.
+  const progress = listingProgress(accounts.length);
+  const rolesOf = await mapBounded(accounts, LIST_CONCURRENCY, async (a) => {
+    const roles = await portal.listAccountRoles(sso.sso_region, token, a.accountId);
+    progress.tick();
+    return roles;
+  }).finally(() => progress.done());
+  const assignments: Assignment[] = accounts.flatMap((a, i) => rolesOf[i]!.map((roleName) => ({ accountId: a.accountId, accountName: a.accountName, roleName })));
   const before = readFileSync(file, "utf8");
   const plan = planSync(before, sso.name, assignments, { prune: opts.prune !== false, file, ...(opts.region ? { region: opts.region } : {}) });
   const summary = `${accounts.length} account${accounts.length === 1 ? "" : "s"}, ${assignments.length} role${assignments.length === 1 ? "" : "s"}: ${plan.added.length} added, ${plan.removed.length} removed, ${plan.kept.length} kept`;
@@ -38,4 +43,25 @@ export async function ssoSyncCommand(name: string, opts: { config?: string; dryR
     writeFileAtomic(file, plan.text);
   }
   writeSync(2, `sesame: ${summary}${plan.changed ? ` — updated ${file}` : " — nothing to change"}\n`);
+}
+
+const LIST_CONCURRENCY = 6;
+
+/** "listing roles: 120/800 accounts" on a terminal, for organisations big enough to wait for. */
+function listingProgress(total: number): { tick(): void; done(): void } {
+  if (total < 20 || !process.stderr.isTTY) return { tick() {}, done() {} };
+  let n = 0;
+  let shown = 0;
+  return {
+    tick() {
+      n++;
+      const now = Date.now();
+      if (now - shown < 150 && n < total) return;
+      shown = now;
+      writeSync(2, `\rsesame: listing roles: ${n}/${total} accounts`);
+    },
+    done() {
+      writeSync(2, "\r\x1b[K");
+    },
+  };
 }

@@ -71,6 +71,25 @@ describe("client registration", () => {
     expect(w.emu.callsFor("ListAccounts", "sso").filter((c) => c.status === 429)).toHaveLength(2);
     expect(w.emu.callsFor("ListAccountRoles", "sso").filter((c) => c.status === 429)).toHaveLength(3);
   }, 60_000);
+
+  test("sso sync lists a big organisation's accounts a few at a time, and writes every role in a stable order", async () => {
+    for (let i = 10; i < 40; i++) w.emu.addSsoAccount({ accountId: `1000000000${i}`, accountName: `org ${i}`, roles: i % 3 ? ["ReadOnly"] : ["ReadOnly", "Admin"] });
+    // each listing answers after 60 ms, so listers overlap if sesame runs them side by side
+    w.emu.faults.delay("ListAccountRoles", 60, 1000, "sso");
+    w.emu.resetCalls();
+    const r = await w.run(["sso", "sync", "corp", "--dry-run"]);
+    w.emu.faults.clear();
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain("34 accounts, 44 roles");
+    const calls = w.emu.callsFor("ListAccountRoles", "sso");
+    expect(calls).toHaveLength(34);
+    const most = Math.max(...calls.map((c) => c.inFlight ?? 0));
+    expect(most).toBeGreaterThan(1);
+    expect(most).toBeLessThanOrEqual(6);
+    // the same plan as a second run: order does not depend on which answer came first
+    const again = await w.run(["sso", "sync", "corp", "--dry-run"]);
+    expect(again.stdout).toBe(r.stdout);
+  }, 60_000);
 });
 
 describe("interruptions", () => {
