@@ -7,8 +7,8 @@
 // a locked Secret Service or the file keyring that can mean an unlock dialog or a passphrase prompt
 // on every TAB.)
 import { writeSync } from "node:fs";
-import { catalogPath } from "../catalog/locate.ts";
-import { loadCatalog } from "../catalog/load.ts";
+import { catalogPath, stateDir } from "../catalog/locate.ts";
+import { loadCatalogMemo } from "../catalog/load.ts";
 import { UsageError } from "../errors.ts";
 import { fishQuote, SHELLS } from "../output/shell-env.ts";
 
@@ -40,7 +40,7 @@ export const COMPLETION_SHELLS = ["bash", "zsh", "fish"] as const;
 
 export async function completion(shell: string | undefined, opts: { config?: string; sessions?: boolean }, global: string[], commands: CommandSpec[], env: Record<string, string | undefined> = process.env): Promise<void> {
   if (opts.sessions) {
-    const cat = loadCatalog(catalogPath(opts.config, env));
+    const cat = await loadCatalogMemo(catalogPath(opts.config, env), stateDir(env));
     const names = [...cat.sessions.keys()];
     if (names.length) writeSync(1, names.join("\n") + "\n");
     return;

@@ -17,8 +17,8 @@
 // otherwise handed to the browser through a one-time loopback redirect (console/handoff.ts) so that it is
 // never in the browser's argv, and it is never logged.
 import { writeSync } from "node:fs";
-import { catalogPath } from "../catalog/locate.ts";
-import { loadCatalog, sessionNamed } from "../catalog/load.ts";
+import { catalogPath, stateDir } from "../catalog/locate.ts";
+import { loadCatalogMemo, sessionNamed } from "../catalog/load.ts";
 import { stsRegion } from "../credentials/identity.ts";
 import type { Credentials } from "../credentials/types.ts";
 import {
@@ -52,7 +52,7 @@ export interface ConsoleOptions {
 const POLICY_ARN_RE = /^arn:aws(?:-[a-z]+)*:iam::(?:aws|\d{12}):policy\/[\w+=,.@\/-]+$/;
 
 export async function consoleCommand(name: string, opts: ConsoleOptions, env: Env = process.env): Promise<void> {
-  const cat = loadCatalog(catalogPath(opts.config, env));
+  const cat = await loadCatalogMemo(catalogPath(opts.config, env), stateDir(env));
   const s = sessionNamed(cat, name);
   const region = stsRegion(s, cat);
   const partition = partitionOf(region, s.type === "assume-role" || s.type === "web-identity" ? s.role_arn : undefined);

@@ -1,8 +1,8 @@
 // sesame env NAME [--shell sh|fish|powershell]: export statements for a session's credentials, for
 // `eval "$(sesame env NAME)"`. Only the statements go to stdout.
 import { writeSync } from "node:fs";
-import { catalogPath } from "../catalog/locate.ts";
-import { loadCatalog, sessionNamed } from "../catalog/load.ts";
+import { catalogPath, stateDir } from "../catalog/locate.ts";
+import { loadCatalogMemo, sessionNamed } from "../catalog/load.ts";
 import { UsageError } from "../errors.ts";
 import { credentialEnv, renderEnv, SHELLS, type Shell } from "../output/shell-env.ts";
 
@@ -14,7 +14,7 @@ export function parseShell(v: unknown): Shell {
 
 export async function env(name: string, opts: { config?: string; shell?: unknown }, environ: Record<string, string | undefined> = process.env): Promise<void> {
   const shell = parseShell(opts.shell); // before any I/O
-  const cat = loadCatalog(catalogPath(opts.config, environ));
+  const cat = await loadCatalogMemo(catalogPath(opts.config, environ), stateDir(environ));
   const s = sessionNamed(cat, name);
   const { resolveSession } = await import("./resolve.ts");
   const creds = await resolveSession(cat, s, environ);

@@ -4,8 +4,8 @@
 import { isatty } from "node:tty";
 import { spawn } from "node:child_process";
 import { constants } from "node:os";
-import { catalogPath } from "../catalog/locate.ts";
-import { loadCatalog, sessionNamed } from "../catalog/load.ts";
+import { catalogPath, stateDir } from "../catalog/locate.ts";
+import { loadCatalogMemo, sessionNamed } from "../catalog/load.ts";
 import { SesameError, UsageError } from "../errors.ts";
 import { applyEnv, credentialEnv } from "../output/shell-env.ts";
 
@@ -20,7 +20,7 @@ export function validateExec(command: readonly string[], env: Record<string, str
 
 export async function exec(name: string, command: readonly string[], opts: { config?: string }, env: Record<string, string | undefined> = process.env): Promise<number> {
   validateExec(command, env);
-  const cat = loadCatalog(catalogPath(opts.config, env));
+  const cat = await loadCatalogMemo(catalogPath(opts.config, env), stateDir(env));
   const s = sessionNamed(cat, name);
   const { resolveSession } = await import("./resolve.ts");
   const creds = await resolveSession(cat, s, env);

@@ -1,12 +1,12 @@
 // sesame whoami NAME [--json]: who AWS says the session is (STS GetCallerIdentity), the quickest
 // proof that a session works end to end. --json uses the AWS CLI's own field names.
 import { writeSync } from "node:fs";
-import { catalogPath } from "../catalog/locate.ts";
-import { loadCatalog, sessionNamed } from "../catalog/load.ts";
+import { catalogPath, stateDir } from "../catalog/locate.ts";
+import { loadCatalogMemo, sessionNamed } from "../catalog/load.ts";
 import { stsRegion } from "../credentials/identity.ts";
 
 export async function whoami(name: string, opts: { config?: string; json?: boolean }, env: Record<string, string | undefined> = process.env): Promise<void> {
-  const cat = loadCatalog(catalogPath(opts.config, env));
+  const cat = await loadCatalogMemo(catalogPath(opts.config, env), stateDir(env));
   const s = sessionNamed(cat, name);
   const { resolveSession } = await import("./resolve.ts");
   const creds = await resolveSession(cat, s, env);
