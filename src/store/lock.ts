@@ -15,8 +15,8 @@ export interface LockOptions {
   staleMs: number;
   /** what the lock protects, for the error message */
   what: string;
-  /** the fallback timer's first and longest delay when file events work (tests make it long to show
-   *  that a release wakes the waiter) */
+  /** the fallback timer's first and longest delay (tests make it long to show that a release wakes the
+   *  waiter through a file event) */
   pollMs?: { first: number; max: number };
 }
 
@@ -75,10 +75,10 @@ export async function acquire(path: string, opts: LockOptions): Promise<() => vo
       if (!released) {
         released = watchRelease(path);
         // With file events, the timer only has to notice a holder that died: it can back off further.
-        delay = released.watching ? (opts.pollMs?.first ?? 20) : 10;
+        delay = opts.pollMs?.first ?? (released.watching ? 20 : 10);
       }
       await released.next(delay + Math.random() * delay);
-      delay = Math.min(delay * 2, released.watching ? (opts.pollMs?.max ?? 250) : 25);
+      delay = Math.min(delay * 2, opts.pollMs?.max ?? (released.watching ? 250 : 25));
     }
   } finally {
     released?.close();
