@@ -11,6 +11,7 @@ import type { Catalog, Session, SsoSessionDef } from "./types.ts";
 import { joinPath } from "../runtime/paths.ts";
 import { readFileBytes } from "../runtime/read-file.ts";
 import { VERSION } from "../version.ts";
+import { sha256Hex as sha256 } from "../runtime/sha256.ts";
 
 /** Below this, parsing is cheaper than hashing and reading a memo. */
 export const MEMO_MIN_CHARS = 8192;
@@ -57,11 +58,4 @@ async function writeMemo(path: string, memo: Memo): Promise<void> {
   } catch {
     // a state folder that cannot be written only costs the next call a parse
   }
-}
-
-async function sha256(s: string): Promise<string> {
-  const d = new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(s)));
-  let hex = "";
-  for (const b of d) hex += (b < 16 ? "0" : "") + b.toString(16);
-  return hex;
 }

@@ -5,18 +5,16 @@
 // Reading statically imports neither node:fs nor node:path (see runtime/read-file.ts); writing loads them.
 import type { Credentials } from "../credentials/types.ts";
 import { joinPath as join } from "../runtime/paths.ts";
+import { sha256Hex } from "../runtime/sha256.ts";
 import { folderReader, readFileBytes } from "../runtime/read-file.ts";
 import { ensureCacheKey, readCacheKey } from "./cache-key.ts";
 
 const MAGIC = new Uint8Array([0x53, 0x53, 0x4d, 0x01]); // "SSM" v1
 const enc = new TextEncoder();
-const HEX = "0123456789abcdef";
 
-export async function entryName(identity: string): Promise<string> {
-  const d = new Uint8Array(await crypto.subtle.digest("SHA-256", enc.encode(identity)));
-  let hex = "";
-  for (const b of d) hex += HEX[b >> 4]! + HEX[b & 15]!;
-  return hex;
+/** An entry's file name: the SHA-256 of its hop identity. */
+export function entryName(identity: string): Promise<string> {
+  return sha256Hex(identity);
 }
 
 /** The lock file that single-flights fetching this entry (store/lock.ts). */
@@ -53,9 +51,9 @@ const MANY_ENTRIES = 48;
  *  here: each WebCrypto call is a round trip to a worker thread, which for 500 entries costs more than
  *  loading node:crypto once. Same format and checks as decodeWithKey. */
 export async function entryReader(loc: CacheLocation, count: number): Promise<(identity: string) => Promise<Credentials | undefined>> {
+  if (count < MANY_ENTRIES) return (identity) => readEntry(loc, identity); // loading node:crypto would cost more
   const raw = await readCacheKey(loc.stateDir);
   if (!raw) return async () => undefined;
-  if (count < MANY_ENTRIES) return (identity) => readEntry(loc, identity); // loading node:crypto would cost more
   const { createDecipheriv, createHash } = await import("node:crypto");
   const readFile = await folderReader(loc.cacheDir);
   return async (identity) => {

@@ -10,6 +10,7 @@
 // of the value it replaced: a reader that follows a header always finds a complete set (or, if a later
 // write removed it meanwhile, reads the new header again), and the hash proves the parts belong together.
 import type { SecretStore } from "./secret-store.ts";
+import { sha256Hex as sha256 } from "../runtime/sha256.ts";
 
 const HEADER = "sesame-parts/1";
 const READ_ATTEMPTS = 4;
@@ -99,9 +100,4 @@ function parseHeader(value: string): Header | undefined {
   const count = Number(n);
   if (!gen || !/^[0-9a-f]+$/.test(gen) || !Number.isInteger(count) || count < 1 || count > 64 || !hash) return undefined;
   return { gen, n: count, hash };
-}
-
-async function sha256(s: string): Promise<string> {
-  const d = new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(s)));
-  return Array.from(d, (b) => b.toString(16).padStart(2, "0")).join("");
 }
