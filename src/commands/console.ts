@@ -14,8 +14,8 @@
 // roles assumed with temporary credentials, which is what every sesame assume-role session is).
 //
 // The login URL carries a sign-in token valid for 15 minutes: it is printed (stdout) only with --print,
-// otherwise handed to the browser through a one-time loopback redirect (console/handoff.ts) so that it is
-// never in the browser's argv, and it is never logged.
+// otherwise handed to the browser through a private page and a one-time loopback redirect (console/handoff.ts),
+// so that nothing in the browser's argv leads to it, and it is never logged.
 import { writeSync } from "node:fs";
 import { catalogPath, stateDir } from "../catalog/locate.ts";
 import { loadCatalogMemo, sessionNamed } from "../catalog/load.ts";

@@ -1,22 +1,42 @@
-// Handing a console sign-in URL to the browser without putting it in argv. A browser's command line stays
-// readable by every local user (ps, /proc/PID/cmdline) for as long as the browser runs, and the sign-in
-// token is a bearer credential for 15 minutes. So the browser is started with a one-time loopback address,
-// http://127.0.0.1:PORT/<128-bit nonce>, that answers exactly once with a redirect to the sign-in URL and
-// then closes. If someone else fetches it first, the user's browser gets nothing and sesame says so.
+// Handing a console sign-in URL to the browser without letting another local user take it. A browser's
+// command line stays readable by every local user (ps, /proc/PID/cmdline) for as long as the browser runs,
+// and the sign-in token is a bearer credential for 15 minutes; a loopback link in argv is no better (another
+// user can fetch it first). So the browser is started on a file: a 0600 HTML page in a fresh 0700 folder of
+// the temporary folder, which redirects to http://127.0.0.1:PORT/<128-bit nonce>. The nonce is written only
+// inside that file, which only this user (and root) can read; the loopback link answers it exactly once with
+// a redirect to the sign-in URL and then closes. The file and its folder are removed when the hand-off ends
+// (used, failed or timed out).
 import { randomBytes } from "node:crypto";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 
 export type HandoffResult = { outcome: "opened" } | { outcome: "timeout" } | { outcome: "failed"; why: string };
 
 export interface HandoffOptions {
-  /** Starts the browser on the loopback address; calls fail() if the browser could not be started. */
-  open: (loopbackUrl: string, fail: (why: string) => void) => boolean;
+  /** Starts the browser on the hand-off page (a file: URL); calls fail() if the browser could not be started. */
+  open: (pageUrl: string, fail: (why: string) => void) => boolean;
   timeoutMs: number;
+  /** where the private folder is made; the system's temporary folder by default */
+  parent?: string;
 }
 
 const GONE =
   '<!doctype html><meta charset="utf-8"><title>Link used</title><body style="font-family:sans-serif;margin:3em">' +
   "<h1>This sign-in link was already used</h1><p>Run <code>sesame console</code> again.</p></body>";
+
+/** The page the browser opens: it goes on to the loopback link at once (meta refresh, or script when allowed). */
+export function handoffPage(link: string): string {
+  // link is http://127.0.0.1:PORT/<hex>: nothing in it needs escaping in HTML or in a JS string.
+  return (
+    '<!doctype html><meta charset="utf-8"><meta name="referrer" content="no-referrer">' +
+    `<meta http-equiv="refresh" content="0;url=${link}"><title>Opening the AWS console…</title>` +
+    `<script>location.replace("${link}")</script>` +
+    `<body style="font-family:sans-serif;margin:3em"><p>Opening the AWS console… <a href="${link}">continue</a></p></body>`
+  );
+}
 
 export async function handOff(target: string, o: HandoffOptions): Promise<HandoffResult> {
   const nonce = randomBytes(16).toString("hex");
@@ -38,14 +58,19 @@ export async function handOff(target: string, o: HandoffOptions): Promise<Handof
   await new Promise<void>((r, j) => server.listen(0, "127.0.0.1", r).once("error", j));
   const port = (server.address() as { port: number }).port;
   let timer: ReturnType<typeof setTimeout> | undefined;
+  // mkdtemp makes the folder 0700 under an unpredictable name; the file is created 0600, never replaced.
+  const dir = mkdtempSync(join(o.parent ?? tmpdir(), "sesame-console-"));
   try {
-    if (!o.open(`http://127.0.0.1:${port}/${nonce}`, (why) => settle({ outcome: "failed", why }))) {
+    const page = join(dir, "sign-in.html");
+    writeFileSync(page, handoffPage(`http://127.0.0.1:${port}/${nonce}`), { mode: 0o600, flag: "wx" });
+    if (!o.open(pathToFileURL(page).href, (why) => settle({ outcome: "failed", why }))) {
       return { outcome: "failed", why: "the browser could not be started" };
     }
     timer = setTimeout(() => settle({ outcome: "timeout" }), o.timeoutMs);
     return await done;
   } finally {
     clearTimeout(timer);
+    rmSync(dir, { recursive: true, force: true });
     server.close();
     server.closeAllConnections?.();
   }

@@ -1,7 +1,7 @@
 // Opening a URL in the user's browser: $BROWSER when set (the Unix convention, also how tests play the
 // browser), else open / xdg-open / the Windows URL handler. The URL goes in argv, where every local user
 // can read it for as long as the browser runs: only URLs that carry no secret are passed here (an SSO
-// authorize URL, or console/handoff.ts's one-time loopback address, never a console sign-in token).
+// authorize URL, a device verification URL, or console/handoff.ts's private page, never a console sign-in token).
 import { spawn } from "node:child_process";
 
 export function canOpenBrowser(env: Record<string, string | undefined>): boolean {

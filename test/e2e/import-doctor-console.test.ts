@@ -511,15 +511,21 @@ describe("console", () => {
     expect((await a.w.run(["doctor"])).stdout).toMatch(/^ok +sso +"corp": signed in through the AWS CLI until/m);
   });
 
-  // A fake browser: records its argv, fetches what it was given like a browser would (without following
-  // the redirect) and records where it was sent. Files are written whole then renamed.
-  function fakeBrowser(name: string): { path: string; argv: string; location: string } {
+  // A fake browser: records its argv, opens what it was given like a browser would — a file: page is read and
+  // the link it redirects to is fetched (without following the redirect) — and records where it was sent.
+  // With `gate`, it waits for that file to exist before opening anything. Files are written whole then renamed.
+  function fakeBrowser(name: string, gate?: string): { path: string; argv: string; location: string } {
     const argv = join(a.w.home, `${name}.argv`);
     const location = join(a.w.home, `${name}.location`);
     const fetcher = join(a.w.home, `${name}.ts`);
-    writeFileSync(fetcher, `const r = await fetch(process.argv[2]!, { redirect: "manual" });
-await Bun.write(${JSON.stringify(location + ".tmp")}, r.status + " " + (r.headers.get("location") ?? ""));
-require("node:fs").renameSync(${JSON.stringify(location + ".tmp")}, ${JSON.stringify(location)});
+    writeFileSync(fetcher, `const fs = require("node:fs");
+const gate = ${JSON.stringify(gate ?? "")};
+while (gate && !fs.existsSync(gate)) await Bun.sleep(10);
+let u = process.argv[2]!;
+if (u.startsWith("file:")) u = /url=(http:[^"]+)"/.exec(fs.readFileSync(new URL(u), "utf8"))![1]!;
+const r = await fetch(u, { redirect: "manual" });
+await Bun.write(${JSON.stringify(location + ".tmp")}, r.status + " " + (r.headers.get("location") ?? "") + " " + u);
+fs.renameSync(${JSON.stringify(location + ".tmp")}, ${JSON.stringify(location)});
 `);
     const path = join(a.w.home, `${name}.sh`);
     writeFileSync(path, `#!/bin/sh\nprintf '%s' "$*" > "${argv}.tmp" && mv "${argv}.tmp" "${argv}"\nexec "${process.execPath}" "${fetcher}" "$1"\n`, { mode: 0o755 });
@@ -531,24 +537,105 @@ require("node:fs").renameSync(${JSON.stringify(location + ".tmp")}, ${JSON.strin
     return read(file);
   }
 
-  test("without --print the URL goes to the browser through a one-time loopback link: never in argv, never on stdout", async () => {
+  test("without --print the URL goes to the browser through a private page and a one-time loopback link: never in argv, never on stdout", async () => {
     const b = fakeBrowser("browser");
     const r = await a.w.run(["console", "bob"], { env: { BROWSER: b.path } });
     expect(r.code).toBe(0);
     expect(r.stdout).toBe("");
     expect(r.stderr).toContain('opened the AWS console as "bob" in the browser');
     const argv = await waitFor(b.argv);
-    // the browser's command line holds a loopback address with a nonce, not the sign-in token
-    expect(argv).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/[0-9a-f]{32}$/);
-    const [status, url] = (await waitFor(b.location)).split(" ") as [string, string];
+    // the browser's command line holds a private file's address: no token, no loopback link
+    expect(argv).toMatch(/^file:\/\/\/.*\/sesame-console-[^/]+\/sign-in\.html$/);
+    const [status, url, link] = (await waitFor(b.location)).split(" ") as [string, string, string];
     expect(status).toBe("302");
     expect(url).toStartWith(`${a.w.env.SESAME_SIGNIN_URL}?Action=login&`);
+    expect(argv).not.toContain(new URL(link).pathname.slice(1));
     const token = new URL(url).searchParams.get("SigninToken")!;
     expect(token.length).toBeGreaterThan(20);
     expect(r.stderr).not.toContain(token);
     expect((await signIn(url)).status).toBe(302);
-    // the link worked once; sesame has exited and nothing answers there any more
-    expect(await fetch(argv, { redirect: "manual" }).then((res) => res.status, () => "refused")).toBe("refused");
+    // the link worked once; sesame has exited, nothing answers there any more, and the page is gone
+    expect(await fetch(link, { redirect: "manual" }).then((res) => res.status, () => "refused")).toBe("refused");
+    expect(existsSync(new URL(argv))).toBe(false);
+  });
+
+  // Issue 9 item 1: another local user watching /proc/*/cmdline must not get the sign-in.
+  const POLLER = `import os, re, sys, urllib.request
+class NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *a): return None
+opener = urllib.request.build_opener(NoRedirect)
+seen = set()
+print(f"uid {os.getuid()}", flush=True)
+while True:
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit(): continue
+        try: cmd = open(f"/proc/{pid}/cmdline", "rb").read().decode("utf8", "replace")
+        except OSError: continue
+        for u in re.findall(r"(?:https?|file)://[^\\s\\x00]+", cmd):
+            if u in seen: continue
+            seen.add(u)
+            print("saw", u, flush=True)
+            try:
+                if u.startswith("file://"):
+                    print("read", open(u[7:]).read(), flush=True)
+                else:
+                    try: r = opener.open(u, timeout=2); print("got", r.status, r.headers.get("location"), flush=True)
+                    except urllib.error.HTTPError as e: print("got", e.code, e.headers.get("location"), flush=True)
+            except Exception as e:
+                print("failed", type(e).__name__, flush=True)
+`;
+
+  test("another local user polling /proc/*/cmdline cannot take the sign-in; the user's own browser completes it", async () => {
+    const { spawnSync, spawn } = await import("node:child_process");
+    const { mkdtempSync, rmSync } = await import("node:fs");
+    const { isCi } = await import("./harness.ts");
+    const canMakeUser = process.platform === "linux" && process.getuid?.() === 0 && existsSync("/usr/sbin/runuser") && existsSync("/usr/bin/python3");
+    if (!canMakeUser) {
+      if (isCi()) throw new Error("CI must run the second-user test: it needs root, runuser and /usr/bin/python3");
+      console.log("skipped: creating a second local user needs root on Linux (with runuser and /usr/bin/python3)");
+      return;
+    }
+    const user = "sesame-poller";
+    if (spawnSync("id", [user]).status !== 0) {
+      const add = spawnSync("useradd", ["--system", "--no-create-home", "--shell", "/usr/sbin/nologin", user], { encoding: "utf8" });
+      if (add.status !== 0) throw new Error(`useradd: ${add.stderr}`);
+    }
+    const pub = mkdtempSync("/tmp/sesame-poller-");
+    chmodSync(pub, 0o755);
+    const script = join(pub, "poll.py");
+    writeFileSync(script, POLLER, { mode: 0o644 });
+    const poller = spawn("runuser", ["-u", user, "--", "/usr/bin/python3", script], { stdio: ["ignore", "pipe", "pipe"], detached: true });
+    let seen = "";
+    poller.stdout.on("data", (d) => (seen += d));
+    poller.stderr.on("data", (d) => (seen += d));
+    try {
+      for (let i = 0; i < 500 && !/^uid \d+$/m.test(seen); i++) await Bun.sleep(10);
+      expect(seen).toMatch(/^uid [1-9]\d*$/m);
+      // the browser waits until the poller has seen its command line, so the poller always gets the first go
+      const gate = join(a.w.home, "poller-saw-it");
+      const b = fakeBrowser("watched-browser", gate);
+      const running = a.w.run(["console", "bob"], { env: { BROWSER: b.path } });
+      const argv = await waitFor(b.argv);
+      for (let i = 0; i < 500 && !seen.includes(`saw ${argv}`); i++) await Bun.sleep(10);
+      expect(seen).toContain(`saw ${argv}`);
+      for (let i = 0; i < 500 && !/^(read|failed|got) /m.test(seen); i++) await Bun.sleep(10);
+      writeFileSync(gate, "");
+      const r = await running;
+      // what the other user got: the page's name, and "permission denied" when reading it
+      expect(seen).toContain("failed PermissionError");
+      expect(seen).not.toContain("SigninToken");
+      expect(seen).not.toMatch(/^got 302/m);
+      expect(seen).not.toMatch(/^read /m);
+      expect(r.stderr).toContain('opened the AWS console as "bob" in the browser');
+      expect(r.code).toBe(0);
+      const [status, url] = (await waitFor(b.location)).split(" ") as [string, string];
+      expect(status).toBe("302");
+      expect((await signIn(url)).status).toBe(302);
+    } finally {
+      process.kill(-poller.pid!, "SIGKILL"); // its own process group: runuser and the poller
+      await new Promise((r) => (poller.exitCode !== null || poller.signalCode !== null ? r(null) : poller.once("exit", r)));
+      rmSync(pub, { recursive: true, force: true });
+    }
   });
 
   test("a browser that cannot be started: status 2 and the --print way out; no browser at all: the same", async () => {

@@ -1,15 +1,28 @@
 // The one-time loopback link that hands a console sign-in URL to the browser (src/console/handoff.ts).
 import { describe, expect, test } from "bun:test";
+import { readFileSync, statSync, existsSync } from "node:fs";
+import { dirname } from "node:path";
+import { fileURLToPath } from "node:url";
 import { handOff } from "../../../src/console/handoff.ts";
+
+/** What the browser does with the page: reads it and finds the loopback link it redirects to. */
+function linkIn(pageUrl: string): string {
+  const html = readFileSync(fileURLToPath(pageUrl), "utf8");
+  return /url=(http:\/\/127\.0\.0\.1:\d+\/[0-9a-f]{32})"/.exec(html)![1]!;
+}
 
 const TARGET = "https://signin.aws.amazon.com/federation?Action=login&SigninToken=secret-token";
 
 describe("handOff", () => {
-  test("answers the first GET of its link with a no-store redirect to the target, then closes", async () => {
+  test("the browser gets a private file whose loopback link answers the first GET with a no-store redirect, then closes", async () => {
     let link = "";
+    let page = "";
     const r = await handOff(TARGET, {
-      open: (u) => {
-        link = u;
+      open: (p) => {
+        page = fileURLToPath(p);
+        expect(statSync(page).mode & 0o777).toBe(0o600);
+        expect(statSync(dirname(page)).mode & 0o777).toBe(0o700);
+        const u = (link = linkIn(p));
         void fetch(u, { redirect: "manual" }).then(async (res) => {
           expect(res.status).toBe(302);
           expect(res.headers.get("location")).toBe(TARGET);
@@ -21,8 +34,9 @@ describe("handOff", () => {
       timeoutMs: 5000,
     });
     expect(r).toEqual({ outcome: "opened" });
-    expect(link).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/[0-9a-f]{32}$/);
-    expect(link).not.toContain("secret-token");
+    expect(page).not.toContain(new URL(link).pathname.slice(1));
+    // the page and its folder are gone once used
+    expect(existsSync(dirname(page))).toBe(false);
     expect(await fetch(link).then((res) => res.status, () => "refused")).toBe("refused");
   });
 
@@ -30,7 +44,8 @@ describe("handOff", () => {
     const seen: (string | number)[] = [];
     let client: Promise<void> = Promise.resolve();
     const r = await handOff(TARGET, {
-      open: (u) => {
+      open: (p) => {
+        const u = linkIn(p);
         client = (async () => {
           const base = new URL(u);
           for (const [path, method] of [["/", "GET"], [`${base.pathname}x`, "GET"], [base.pathname, "POST"]] as const) {
@@ -49,8 +64,10 @@ describe("handOff", () => {
     expect(seen).toEqual([404, "none", 404, "none", 404, "none", 302]);
   });
 
-  test("nobody comes: timeout", async () => {
-    expect(await handOff(TARGET, { open: () => true, timeoutMs: 50 })).toEqual({ outcome: "timeout" });
+  test("nobody comes: timeout, and the page is removed", async () => {
+    let page = "";
+    expect(await handOff(TARGET, { open: (p) => ((page = fileURLToPath(p)), true), timeoutMs: 50 })).toEqual({ outcome: "timeout" });
+    expect(existsSync(dirname(page))).toBe(false);
   });
 
   test("the browser fails to start, now or later", async () => {
