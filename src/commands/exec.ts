@@ -8,6 +8,7 @@ import { catalogPath, stateDir } from "../catalog/locate.ts";
 import { loadCatalogMemo, sessionNamed } from "../catalog/load.ts";
 import { SesameError, UsageError } from "../errors.ts";
 import { applyEnv, credentialEnv } from "../output/shell-env.ts";
+import { childEnvironment } from "../runtime/child-env.ts";
 
 const FORWARDED = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
 
@@ -24,7 +25,7 @@ export async function exec(name: string, command: readonly string[], opts: { con
   const s = sessionNamed(cat, name);
   const { resolveSession } = await import("./resolve.ts");
   const creds = await resolveSession(cat, s, env);
-  const childEnv = applyEnv(env, credentialEnv(creds, s.region ?? cat.defaults.region));
+  const childEnv = applyEnv(childEnvironment(env), credentialEnv(creds, s.region ?? cat.defaults.region));
   childEnv.SESAME_SESSION = name;
   return run(command, childEnv);
 }

@@ -3,6 +3,7 @@
 // can read it for as long as the browser runs: only URLs that carry no secret are passed here (an SSO
 // authorize URL, a device verification URL, or console/handoff.ts's private page, never a console sign-in token).
 import { spawn } from "node:child_process";
+import { childEnvironment } from "./child-env.ts";
 
 export function canOpenBrowser(env: Record<string, string | undefined>): boolean {
   if (env.BROWSER) return true;
@@ -32,7 +33,7 @@ export function openBrowser(url: string, env: Record<string, string | undefined>
     args = [url];
   }
   try {
-    const child = spawn(cmd, args, { detached: true, stdio: "ignore", env: env as NodeJS.ProcessEnv });
+    const child = spawn(cmd, args, { detached: true, stdio: "ignore", env: childEnvironment(env) });
     child.on("error", () => onFail?.(`${cmd} could not be started`));
     child.on("exit", (code) => {
       if (code) onFail?.(`${cmd} exited with status ${code}`);

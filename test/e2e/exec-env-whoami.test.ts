@@ -59,9 +59,11 @@ function killGroup(proc: ChildProcess) {
 }
 
 describe("sesame exec", () => {
-  test("the child gets the credentials, expiration, region and SESAME_SESSION, and no AWS_PROFILE", async () => {
+  test("the child gets the credentials, expiration, region and SESAME_SESSION, and no AWS_PROFILE nor SESAME_FILE_PASSPHRASE", async () => {
     w.emu.resetCalls();
-    const r = await w.run(["exec", "prod", "--", "/usr/bin/env"], { env: { ...STALE, UNRELATED: "kept" } });
+    // the world's own passphrase when it uses the file keyring, else one that must not reach the child either
+    const passphrase = w.env.SESAME_FILE_PASSPHRASE ?? "hunter2";
+    const r = await w.run(["exec", "prod", "--", "/usr/bin/env"], { env: { ...STALE, UNRELATED: "kept", SESAME_FILE_PASSPHRASE: passphrase } });
     expect(r.stderr).toBe("");
     expect(r.code).toBe(0);
     const env = parseEnv(r.stdout);
@@ -75,6 +77,8 @@ describe("sesame exec", () => {
     for (const gone of ["AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SECURITY_TOKEN"]) expect(env.has(gone)).toBe(false);
     expect(env.get("UNRELATED")).toBe("kept");
     expect(env.get("HOME")).toBe(w.home);
+    expect(env.has("SESAME_FILE_PASSPHRASE")).toBe(false);
+    expect(r.stdout).not.toContain(passphrase);
     expect(w.emu.calls).toHaveLength(0); // served from the cache
   });
 

@@ -528,7 +528,7 @@ await Bun.write(${JSON.stringify(location + ".tmp")}, r.status + " " + (r.header
 fs.renameSync(${JSON.stringify(location + ".tmp")}, ${JSON.stringify(location)});
 `);
     const path = join(a.w.home, `${name}.sh`);
-    writeFileSync(path, `#!/bin/sh\nprintf '%s' "$*" > "${argv}.tmp" && mv "${argv}.tmp" "${argv}"\nexec "${process.execPath}" "${fetcher}" "$1"\n`, { mode: 0o755 });
+    writeFileSync(path, `#!/bin/sh\nenv > "${argv}.env"\nprintf '%s' "$*" > "${argv}.tmp" && mv "${argv}.tmp" "${argv}"\nexec "${process.execPath}" "${fetcher}" "$1"\n`, { mode: 0o755 });
     return { path, argv, location };
   }
 
@@ -539,12 +539,15 @@ fs.renameSync(${JSON.stringify(location + ".tmp")}, ${JSON.stringify(location)})
 
   test("without --print the URL goes to the browser through a private page and a one-time loopback link: never in argv, never on stdout", async () => {
     const b = fakeBrowser("browser");
-    const r = await a.w.run(["console", "bob"], { env: { BROWSER: b.path } });
+    // the file keyring's passphrase (the world's own when it uses that keyring) never reaches the browser
+    const r = await a.w.run(["console", "bob"], { env: { BROWSER: b.path, SESAME_FILE_PASSPHRASE: a.w.env.SESAME_FILE_PASSPHRASE ?? "hunter2" } });
     expect(r.code).toBe(0);
     expect(r.stdout).toBe("");
     expect(r.stderr).toContain('opened the AWS console as "bob" in the browser');
     const argv = await waitFor(b.argv);
     // the browser's command line holds a private file's address: no token, no loopback link
+    expect(read(`${b.argv}.env`)).toContain("BROWSER=");
+    expect(read(`${b.argv}.env`)).not.toContain("SESAME_FILE_PASSPHRASE");
     expect(argv).toMatch(/^file:\/\/\/.*\/sesame-console-[^/]+\/sign-in\.html$/);
     const [status, url, link] = (await waitFor(b.location)).split(" ") as [string, string, string];
     expect(status).toBe("302");
