@@ -1,5 +1,5 @@
 // sesame exec NAME -- CMD ARGS…: runs CMD with the session's credentials in its environment and
-// becomes it as far as a parent can: stdio is shared, SIGINT/SIGTERM/SIGHUP are passed on, and CMD's
+// becomes it as far as a parent can: stdio is shared, every signal a shell can send is passed on, and CMD's
 // exit status (128 + signal number when a signal ended it, as shells report it) is sesame's.
 import { isatty } from "node:tty";
 import { spawn } from "node:child_process";
@@ -10,7 +10,12 @@ import { SesameError, UsageError } from "../errors.ts";
 import { applyEnv, credentialEnv } from "../output/shell-env.ts";
 import { childEnvironment } from "../runtime/child-env.ts";
 
-const FORWARDED = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
+// Every signal a shell (kill, a job control command, a terminal) can aim at sesame that would otherwise kill
+// it and orphan the child. Those a terminal sends to the whole foreground group reach the child already
+// when sesame runs on a terminal. Not here: SIGTSTP/SIGTTIN/SIGTTOU (sesame must stop with the child so the
+// shell sees the job stopped — their default), SIGKILL/SIGSTOP (cannot be caught), SIGPIPE/SIGCHLD (sesame's own).
+const FORWARDED = ["SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT", "SIGUSR1", "SIGUSR2", "SIGWINCH", "SIGALRM", "SIGCONT"] as const;
+const FROM_TERMINAL: ReadonlySet<string> = new Set(["SIGINT", "SIGHUP", "SIGQUIT", "SIGWINCH"]);
 
 /** Checks that need no I/O, done before the catalog is even read. */
 export function validateExec(command: readonly string[], env: Record<string, string | undefined>): void {
@@ -41,13 +46,13 @@ export function run(command: readonly string[], env: Record<string, string>): Pr
     const cleanup = () => {
       for (const [sig, h] of handlers) process.off(sig, h);
     };
-    // On a terminal, Ctrl-C and a hang-up already reach the child (same foreground process group):
-    // passing them on again would deliver them twice (Terraform reads two interrupts as "exit now,
-    // skip cleanup"). SIGTERM, or any signal when no terminal is involved, is aimed at sesame alone.
+    // On a terminal, Ctrl-C, Ctrl-\, a hang-up and a resize already reach the child (same foreground
+    // process group): passing them on again would deliver them twice (Terraform reads two interrupts as
+    // "exit now, skip cleanup"). The others, or any signal when no terminal is involved, are aimed at sesame alone.
     const onTerminal = [0, 1, 2].some((fd) => isatty(fd));
     for (const sig of FORWARDED) {
       const h = () => {
-        if (sig !== "SIGTERM" && onTerminal) return; // sesame survives it and waits for the child
+        if (FROM_TERMINAL.has(sig) && onTerminal) return; // sesame survives it and waits for the child
         try { child?.kill(sig); } catch { /* already gone */ }
       };
       try {

@@ -146,6 +146,26 @@ describe("sesame exec", () => {
     }
   });
 
+  // Issue 16 item 12: SIGUSR1 killed sesame (default action) and orphaned the child. Every signal a shell can
+  // send to sesame alone is passed on; each is sent once the previous one has arrived, so the order is known.
+  test("every signal a shell sends to sesame alone (no terminal) reaches the child: HUP INT QUIT USR1 USR2 WINCH ALRM CONT, then TERM", async () => {
+    const marker = join(w.home, "all-signals-marker");
+    const s = start(["exec", "prod", "--", process.execPath, SIGNAL_CHILD], { MARK: marker });
+    const sent = ["SIGHUP", "SIGINT", "SIGQUIT", "SIGUSR1", "SIGUSR2", "SIGWINCH", "SIGALRM", "SIGCONT"] as const;
+    try {
+      await waitFor("the child to start", () => (s.stdout().includes("ready") ? true : undefined));
+      for (const [i, sig] of sent.entries()) {
+        process.kill(s.proc.pid!, sig);
+        await waitFor(`the child to get ${sig}`, () => (existsSync(marker) && readFileSync(marker, "utf8").split("\n").length > i + 1 ? true : undefined));
+      }
+      process.kill(s.proc.pid!, "SIGTERM");
+      expect(await s.exit).toEqual({ code: 0, signal: null });
+      expect(readFileSync(marker, "utf8")).toBe([...sent, "SIGTERM"].join("\n") + "\n");
+    } finally {
+      killGroup(s.proc);
+    }
+  });
+
   // Regression: SIGINT was once forwarded even when a terminal sent it, so Ctrl-C reached the child twice
   // (the tty driver signals the whole foreground group). Terraform takes two interrupts as "exit
   // immediately". Run on a real pty (util-linux script(1)) so that sesame's stdio are terminals; the
