@@ -68,7 +68,7 @@ export async function runCli(argv: string[]): Promise<number> {
 
   cli
     .command("env <name>", "print shell statements that export the credentials of NAME")
-    .option("--shell <shell>", "sh, fish or powershell (default: sh)")
+    .option("--shell <shell>", "sh, bash, zsh, fish or powershell (default: sh)")
     .action(run(async () => (await import("./commands/env.ts")).env((cli.args as string[])[0]!, cli.options as { config?: string; shell?: string })));
 
   cli

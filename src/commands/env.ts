@@ -1,14 +1,14 @@
-// sesame env NAME [--shell sh|fish|powershell]: export statements for a session's credentials, for
+// sesame env NAME [--shell sh|bash|zsh|fish|powershell]: export statements for a session's credentials, for
 // `eval "$(sesame env NAME)"`. Only the statements go to stdout.
 import { writeSync } from "node:fs";
 import { catalogPath, stateDir } from "../catalog/locate.ts";
 import { loadCatalogMemo, sessionNamed } from "../catalog/load.ts";
 import { UsageError } from "../errors.ts";
-import { credentialEnv, renderEnv, SHELLS, type Shell } from "../output/shell-env.ts";
+import { credentialEnv, renderEnv, SHELLS, syntaxOf, type Shell } from "../output/shell-env.ts";
 
 export function parseShell(v: unknown): Shell {
   if (v === undefined || v === true) return "sh"; // `--shell` alone is caught by cac; true only in tests
-  if (typeof v === "string" && (SHELLS as readonly string[]).includes(v)) return v as Shell;
+  if (typeof v === "string" && (SHELLS as readonly string[]).includes(v)) return syntaxOf(v as (typeof SHELLS)[number]);
   throw new UsageError(`unknown shell "${String(v)}"`, `use --shell ${SHELLS.join(", --shell ")}`);
 }
 

@@ -1,9 +1,15 @@
 // The environment a session's credentials become (shared by `exec` and `env`) and its rendering as
-// sh, fish or PowerShell statements. Pure: no I/O, so quoting is tested directly.
+// sh (also for bash and zsh), fish or PowerShell statements. Pure: no I/O, so quoting is tested directly.
 import type { Credentials } from "../credentials/types.ts";
 
-export const SHELLS = ["sh", "fish", "powershell"] as const;
-export type Shell = (typeof SHELLS)[number];
+/** The names `env --shell` takes (and completion offers); bash and zsh get sh syntax. */
+export const SHELLS = ["sh", "bash", "zsh", "fish", "powershell"] as const;
+/** The syntaxes rendered. */
+export type Shell = "sh" | "fish" | "powershell";
+
+export function syntaxOf(name: (typeof SHELLS)[number]): Shell {
+  return name === "bash" || name === "zsh" ? "sh" : name;
+}
 
 export interface EnvChange {
   set: [string, string][];

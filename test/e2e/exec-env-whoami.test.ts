@@ -283,6 +283,16 @@ describe("sesame env", () => {
     expect(r.stdout).toBe(expected());
   });
 
+  // Issue 16 item 19: `completion` takes bash and zsh, so `env` does too (sh syntax); bash runs what it prints.
+  test("--shell bash and --shell zsh print the sh statements", async () => {
+    const sh = await w.run(["env", "prod"]);
+    expect(sh.code).toBe(0);
+    for (const name of ["bash", "zsh"]) expect(await w.run(["env", "prod", "--shell", name])).toEqual({ code: 0, stdout: sh.stdout, stderr: "" });
+    const r = await runTool("bash", ["--noprofile", "--norc", "-c", `eval "$(${shQuote(BIN)} env prod --shell bash)"; printf '%s\\n' "$AWS_ACCESS_KEY_ID" "\${AWS_PROFILE-unset}"`], { ...w.env, ...STALE });
+    expect(r.stderr).toBe("");
+    expect(r.stdout).toBe(`${prod.AccessKeyId}\nunset\n`);
+  });
+
   test("fish: set -gx / set -e lines", async () => {
     const r = await w.run(["env", "prod", "--shell", "fish"]);
     expect(r.code).toBe(0);
@@ -339,8 +349,8 @@ describe("sesame env", () => {
     w.emu.resetCalls();
     expect((await w.run(["cache", "clear"])).code).toBe(0);
     try {
-      const shell = await w.run(["env", "prod", "--shell", "zsh"]);
-      expect(shell).toEqual({ code: 2, stdout: "", stderr: 'sesame: unknown shell "zsh" — use --shell sh, --shell fish, --shell powershell\n' });
+      const shell = await w.run(["env", "prod", "--shell", "tcsh"]);
+      expect(shell).toEqual({ code: 2, stdout: "", stderr: 'sesame: unknown shell "tcsh" — use --shell sh, --shell bash, --shell zsh, --shell fish, --shell powershell\n' });
       expect(w.emu.calls).toHaveLength(0);
       const unknown = await w.run(["env", "nope"]);
       expect(unknown.code).toBe(3);
