@@ -222,6 +222,77 @@ describe("browser login with PKCE", () => {
     expect(r.stderr).toContain("Opening the browser");
   });
 
+  /** A GET to sesame's loopback port with the Host header given (fetch would not let a test set it). */
+  async function loopbackGet(port: number, path: string, host: string): Promise<{ status: number; body: string }> {
+    const { request } = await import("node:http");
+    return new Promise((ok, fail) => {
+      request({ host: "127.0.0.1", port, path, headers: { host } }, (res) => {
+        let body = "";
+        res.on("data", (d) => (body += d));
+        res.on("end", () => ok({ status: res.statusCode!, body }));
+      })
+        .on("error", fail)
+        .end();
+    });
+  }
+
+  // Issue 9 item 4: a wrong state aborted the login, a foreign Host was accepted, and the page said "Signed
+  // in" before the code exchange. Stray requests now get 400 and the login goes on; the page waits for the token.
+  test("requests with a wrong state, a foreign Host or a wrong path get 400 and the login goes on; the page says Signed in after the exchange", async () => {
+    let step: Promise<void> | undefined;
+    const seen: string[] = [];
+    let page = "";
+    let exchanges = 0;
+    const r = await runInteractive(w, ["login", "corp", "--no-browser", "--force"], (all) => {
+      const m = /(http:\/\/127\.0\.0\.1:\d+\/authorize\?\S+)/.exec(all);
+      if (!m || step) return;
+      const authorize = new URL(m[1]!);
+      const port = Number(new URL(authorize.searchParams.get("redirect_uri")!).port);
+      const state = authorize.searchParams.get("state")!;
+      step = (async () => {
+        const before = grants(w, "authorization_code").length;
+        for (const [path, host] of [
+          ["/oauth/callback?code=forged&state=wrong", `127.0.0.1:${port}`],
+          [`/oauth/callback?code=forged&state=${state}`, `evil.example:${port}`],
+          [`/oauth/callback?code=forged&state=${state}`, "127.0.0.1"],
+          [`/elsewhere?code=forged&state=${state}`, `127.0.0.1:${port}`],
+        ] as const) {
+          const res = await loopbackGet(port, path, host);
+          seen.push(`${res.status}${res.body.includes("Signed in") ? " signed-in" : ""}`);
+        }
+        const redirect = new URL(w.emu.completeAuthorize(m[1]!));
+        const res = await loopbackGet(port, redirect.pathname + redirect.search, redirect.host);
+        // by the time the page answers, sesame has exchanged the code — once: the forged ones never were
+        exchanges = grants(w, "authorization_code").length - before;
+        page = res.body;
+      })();
+    });
+    await step;
+    expect(seen).toEqual(["400", "400", "400", "404"]);
+    expect(page).toContain("Signed in");
+    expect(r.stderr).not.toContain("state_mismatch");
+    expect(r.code).toBe(0);
+    expect(exchanges).toBe(1);
+  });
+
+  // Issue 16 item 24, and item 4's "success only after the token": the exchange fails, so the page says so.
+  test("a code exchange that IAM Identity Center refuses: the page says failed, the fix is --device-code", async () => {
+    w.emu.faults.error("CreateToken", "InvalidGrantException", "code already used", 400, 1, "sso-oidc");
+    let page: Promise<string> | undefined;
+    try {
+      const r = await runInteractive(w, ["login", "corp", "--no-browser", "--force"], (all) => {
+        const m = /(http:\/\/127\.0\.0\.1:\d+\/authorize\?\S+)/.exec(all);
+        if (m && !page) page = fetch(w.emu.completeAuthorize(m[1]!)).then((res) => res.text());
+      });
+      expect(await page!).toContain("Sign-in failed");
+      expect(await page!).not.toContain("Signed in");
+      expect(r.code).toBe(4);
+      expect(r.stderr.trimEnd().split("\n").at(-1)).toMatch(/^sesame: IAM Identity Center refused the browser sign-in to "corp" at the code exchange: invalid_grant — run: sesame login corp --device-code$/);
+    } finally {
+      w.emu.faults.clear();
+    }
+  });
+
   test("a denied sign-in fails with one line", async () => {
     let done = false;
     const r = await runInteractive(w, ["login", "corp", "--no-browser", "--force"], (all) => {
