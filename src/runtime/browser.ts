@@ -14,6 +14,9 @@ export function canOpenBrowser(env: Record<string, string | undefined>): boolean
 /** Starts the browser; false when it cannot even be spawned. `onFail` hears, later, that the opener was
  *  not found or exited non-zero (xdg-open with no handler): a caller waiting on the browser can stop. */
 export function openBrowser(url: string, env: Record<string, string | undefined>, onFail?: (why: string) => void): boolean {
+  // Only web and file addresses reach an opener: never a word it could take for an option (`--…`), nor
+  // one with whitespace or control characters that $BROWSER's words could split or a terminal could act on.
+  if (!/^(https?|file):\/\/[^\s\u0000-\u001f\u007f]+$/i.test(url)) return false;
   let cmd: string;
   let args: string[];
   const browser = env.BROWSER?.split(":")[0]?.trim();

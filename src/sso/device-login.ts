@@ -3,14 +3,18 @@
 // code is approved, denied or expired.
 import type { SsoSessionDef } from "../catalog/types.ts";
 import { SsoOidcError, type ClientRegistration, type SsoOidcAdapter, type TokenGrant } from "../aws/sso-types.ts";
-import { NeedsInput } from "../errors.ts";
+import { EXIT, NeedsInput, SesameError } from "../errors.ts";
 import type { LoginUi } from "./login-ui.ts";
+import { printable } from "./printable.ts";
+import { checkVerificationUrl } from "./verification-url.ts";
 
 export interface FlowOptions {
   ui: LoginUi;
   /** open the browser at the verification URL */
   open?: (url: string) => void;
   sleep?: (ms: number) => Promise<void>;
+  /** the SSO-OIDC endpoint override in force (AWS_ENDPOINT_URL_SSO_OIDC): its host may serve the verification page */
+  oidcEndpoint?: string;
 }
 
 const GRANT = "urn:ietf:params:oauth:grant-type:device_code" as const;
@@ -42,9 +46,14 @@ export async function deviceLogin(sso: SsoSessionDef, client: ClientRegistration
   };
   const early = await attempt();
   if (early) return early;
-  o.ui.say(`To sign in to "${sso.name}", open ${auth.verificationUriComplete}`);
-  o.ui.say(`and check that it shows the code ${auth.userCode}`);
-  o.open?.(auth.verificationUriComplete);
+  const verification = checkVerificationUrl(auth.verificationUriComplete, sso.sso_start_url, o.oidcEndpoint);
+  if (!verification) {
+    const shown = printable(auth.verificationUriComplete).slice(0, 80);
+    throw new SesameError("sso.bad-verification-url", `the sign-in service of "${sso.name}" sent a verification address that is not an https page of AWS ("${shown}"); nothing was opened`, EXIT.awsRefused, "check AWS_ENDPOINT_URL_SSO_OIDC and the sso_region of the catalog");
+  }
+  o.ui.say(`To sign in to "${sso.name}", open ${verification}`);
+  o.ui.say(`and check that it shows the code ${printable(auth.userCode)}`);
+  o.open?.(verification);
   const stop = o.ui.waiting("Waiting for the sign-in to be approved", deadline);
   try {
     while (Date.now() < deadline) {

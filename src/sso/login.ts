@@ -9,6 +9,7 @@ import type { Deps } from "../credentials/types.ts";
 import { acquire } from "../store/lock.ts";
 import { ssoLockPath, TOKEN_REFRESH_WINDOW_MS } from "./access-token.ts";
 import { writeAwsCliToken } from "./aws-cli-cache.ts";
+import { endpointOverride } from "../aws/endpoints.ts";
 import { canOpenBrowser, openBrowser } from "../runtime/browser.ts";
 import { deviceLogin } from "./device-login.ts";
 import type { LoginUi } from "./login-ui.ts";
@@ -42,9 +43,10 @@ export async function login(sso: SsoSessionDef, d: Deps, o: LoginOptions): Promi
     const oidc = await d.ssoOidc();
     const client = await registration(sso, d, oidc, flow === "device" ? DEVICE_GRANTS : PKCE_GRANTS);
     const open = o.noBrowser ? undefined : canOpenBrowser(d.env) ? (url: string) => void openBrowser(url, d.env) : undefined;
+    const oidcEndpoint = endpointOverride("SSO_OIDC", d.env);
     let grant;
     try {
-      grant = flow === "device" ? await deviceLogin(sso, client, oidc, { ui: o.ui, ...(open ? { open } : {}) }) : await pkceLogin(sso, client, oidc, { ui: o.ui, ...(open ? { open } : {}) });
+      grant = flow === "device" ? await deviceLogin(sso, client, oidc, { ui: o.ui, ...(open ? { open } : {}), ...(oidcEndpoint ? { oidcEndpoint } : {}) }) : await pkceLogin(sso, client, oidc, { ui: o.ui, ...(open ? { open } : {}) });
     } catch (e) {
       if (e instanceof SsoOidcError) throw new NeedsInput("sso.login-failed", `IAM Identity Center refused the sign-in to "${sso.name}": ${e.oauthCode}`, `run: sesame login ${sso.name} again`);
       throw e;

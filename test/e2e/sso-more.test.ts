@@ -2,7 +2,7 @@
 // during a login, and auto_login on a terminal.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { spawn } from "node:child_process";
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { BIN, parseProcessOutput, type World } from "./harness.ts";
 import { START, ssoCatalog, ssoWorld as baseSsoWorld } from "./sso-harness.ts";
@@ -142,5 +142,90 @@ describe("auto_login", () => {
     expect(code).toBe(0);
     parseProcessOutput(readFileSync(out, "utf8"));
     expect(screen).toContain('To sign in to "corp"');
+  });
+});
+
+// Issue 9 item 7: a hostile SSO-OIDC endpoint chooses the verification URL and the user code. A proxy in
+// front of the emulator rewrites StartDeviceAuthorization's answer; sesame must open only an https page of
+// AWS (or of the configured endpoint), never hand an opener an option, and show no control characters.
+describe("device flow against a hostile endpoint", () => {
+  let w: World;
+  let proxy: ReturnType<typeof Bun.serve>;
+  let rewrite: (o: Record<string, unknown>) => void = () => {};
+  beforeAll(async () => {
+    w = await ssoWorld();
+    const upstream = w.emu.url;
+    proxy = Bun.serve({
+      hostname: "127.0.0.1",
+      port: 0,
+      async fetch(req) {
+        const u = new URL(req.url);
+        const headers = new Headers(req.headers);
+        headers.delete("host");
+        const res = await fetch(upstream + u.pathname + u.search, { method: req.method, headers, body: req.method === "GET" ? undefined : await req.arrayBuffer() });
+        const text = await res.text();
+        if (!u.pathname.startsWith("/device_authorization") || res.status !== 200) return new Response(text, { status: res.status, headers: res.headers });
+        const o = JSON.parse(text) as Record<string, unknown>;
+        o.verificationUriComplete = String(o.verificationUriComplete).replace(upstream, `http://127.0.0.1:${proxy.port}`); // the page is the proxy's
+        rewrite(o);
+        return Response.json(o);
+      },
+    });
+  });
+  afterAll(() => {
+    proxy.stop(true);
+    w.stop();
+  });
+
+  function run(env: Record<string, string>): Promise<{ code: number | null; stderr: string }> {
+    return new Promise((res) => {
+      const child = spawn(BIN, ["login", "corp", "--device-code", "--force"], { env: { ...w.env, AWS_ENDPOINT_URL_SSO_OIDC: `http://127.0.0.1:${proxy.port}`, ...env }, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+      let stderr = "";
+      let approved = false;
+      child.stderr.on("data", (d) => {
+        stderr += d;
+        const m = /shows the code (\S+)/.exec(stderr);
+        if (m && !approved) {
+          approved = true;
+          w.emu.approveDevice(m[1]!.replace(/^.*pwned/, "").replace(/\[2J$/, "")); // the code, once the terminal-safe residue of the escapes is cut off
+        }
+      });
+      child.on("close", (code) => res({ code, stderr }));
+    });
+  }
+
+  const fakeBrowser = () => {
+    const argv = join(w.home, `browser-${Math.random().toString(36).slice(2)}.argv`);
+    const path = join(w.home, "browser.sh");
+    writeFileSync(path, `#!/bin/sh\nprintf '%s\\n' "$@" >> "$ARGV_FILE"\n`, { mode: 0o755 });
+    return { env: { BROWSER: path, ARGV_FILE: argv }, argv };
+  };
+
+  test.each([
+    ["an option for the browser", "--renderer-cmd-prefix=touch /tmp/pwned"],
+    ["an http page elsewhere", "http://evil.example/device?user_code=X"],
+    ["an https page elsewhere", "https://evil.example/device?user_code=X"],
+    ["a javascript: address", "javascript:alert(1)"],
+    ["the emulator's page: loopback, but not the configured endpoint", "EMULATOR"],
+  ])("%s is refused with one line, status 5; no browser is started", async (_what, hostile) => {
+    rewrite = (o) => void (o.verificationUriComplete = hostile === "EMULATOR" ? `${w.emu.url}/device?user_code=${String(o.userCode)}` : hostile);
+    const b = fakeBrowser();
+    const r = await run(b.env);
+    expect(r.code).toBe(5);
+    expect(r.stderr.trimEnd().split("\n").at(-1)).toMatch(/^sesame: the sign-in service of "corp" sent a verification address that is not an https page of AWS \(".*"\); nothing was opened — check AWS_ENDPOINT_URL_SSO_OIDC/);
+    expect(existsSync(b.argv)).toBe(false);
+  });
+
+  test("control characters in the user code and the URL never reach the terminal; the page of the configured endpoint is opened", async () => {
+    rewrite = (o) => {
+      o.userCode = `\x1b]0;pwned\x07${String(o.userCode)}\x1b[2J`;
+    };
+    const b = fakeBrowser();
+    const r = await run(b.env);
+    expect(r.stderr).not.toMatch(/[\x00-\x08\x0b-\x1f\x7f]/);
+    expect(r.stderr).toContain("0;pwned");
+    expect(r.code).toBe(0);
+    for (let i = 0; i < 100 && !existsSync(b.argv); i++) await Bun.sleep(20);
+    expect(readFileSync(b.argv, "utf8")).toStartWith(`http://127.0.0.1:${proxy.port}/device?user_code=`);
   });
 });

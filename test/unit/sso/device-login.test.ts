@@ -12,7 +12,7 @@ function fakeOidc(answers: (string | TokenGrant)[], expiresIn = 600) {
   const adapter: SsoOidcAdapter = {
     authorizeBase: () => "http://x",
     registerClient: async () => client,
-    startDeviceAuthorization: async () => ({ deviceCode: "dc", userCode: "ABCD-EFGH", verificationUri: "https://v", verificationUriComplete: "https://v?c=ABCD-EFGH", expiresIn, interval: 2 }),
+    startDeviceAuthorization: async () => ({ deviceCode: "dc", userCode: "ABCD-EFGH", verificationUri: "https://device.sso.eu-west-1.amazonaws.com/", verificationUriComplete: "https://device.sso.eu-west-1.amazonaws.com/?user_code=ABCD-EFGH", expiresIn, interval: 2 }),
     createToken: async () => {
       polls.push(polls.length);
       const a = answers.shift() ?? "authorization_pending";
@@ -39,7 +39,7 @@ test("polls at the server's interval, 5 s longer after each slow_down, until app
   // one attempt at once (no sleep), then sleeps: 2, 2, 7 (after slow_down), 7, 12
   expect(r.sleeps).toEqual([2000, 2000, 7000, 7000, 12000]);
   expect(r.lines.join("\n")).toContain("ABCD-EFGH");
-  expect(opened).toEqual(["https://v?c=ABCD-EFGH"]);
+  expect(opened).toEqual(["https://device.sso.eu-west-1.amazonaws.com/?user_code=ABCD-EFGH"]);
 });
 
 test("an approval already given at the first attempt shows nothing", async () => {
@@ -69,4 +69,15 @@ test("stops at the device code's lifetime even if the server never says expired"
   const e = await deviceLogin(sso, client, adapter, { ui: r.ui, sleep: async (ms) => { r.sleeps.push(ms); await new Promise((res) => setTimeout(res, 5)); } }).then(() => undefined, (x) => x);
   expect((e as NeedsInput).code).toBe("sso.login-expired");
   expect(polls.length).toBeLessThan(5);
+});
+
+test("verification URLs: https on AWS hosts, the start URL's host or the endpoint override; http only on the loopback override", async () => {
+  const { checkVerificationUrl } = await import("../../../src/sso/verification-url.ts");
+  const start = "https://my-org.example.com/start";
+  for (const ok of ["https://device.sso.eu-west-1.amazonaws.com/?user_code=A", "https://d-123.awsapps.com/start/#/device?user_code=A", "https://ssoins-1.portal.eu-west-1.app.aws/device", "https://my-org.example.com/device"]) expect(checkVerificationUrl(ok, start, undefined)).toBe(ok);
+  expect(checkVerificationUrl("http://127.0.0.1:9/device", start, "http://127.0.0.1:9")).toBe("http://127.0.0.1:9/device");
+  expect(checkVerificationUrl("http://127.0.0.1:10/device", start, "http://127.0.0.1:9")).toBeUndefined();
+  for (const bad of ["--renderer-cmd-prefix=x", "http://device.sso.eu-west-1.amazonaws.com/", "https://evil.example/", "https://amazonaws.com.evil.example/", "http://127.0.0.1:9/device", "file:///etc/passwd", "javascript:alert(1)", "https://u:p@d-1.awsapps.com/"]) {
+    expect(checkVerificationUrl(bad, start, undefined)).toBeUndefined();
+  }
 });
