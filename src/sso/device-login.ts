@@ -40,7 +40,7 @@ export async function deviceLogin(sso: SsoSessionDef, client: ClientRegistration
         case "access_denied":
           throw new NeedsInput("sso.login-denied", `the sign-in to "${sso.name}" was denied in the browser`, `run: sesame login ${sso.name} again and allow access`);
         default:
-          throw new NeedsInput("sso.login-failed", `IAM Identity Center refused the sign-in to "${sso.name}": ${e.oauthCode}`, `run: sesame login ${sso.name} again`);
+          throw new NeedsInput("sso.login-failed", `IAM Identity Center refused the sign-in to "${sso.name}": ${printable(e.oauthCode).slice(0, 100)}`, `run: sesame login ${sso.name} again`);
       }
     }
   };

@@ -14,6 +14,7 @@ import { canOpenBrowser, openBrowser } from "../runtime/browser.ts";
 import { deviceLogin } from "./device-login.ts";
 import type { LoginUi } from "./login-ui.ts";
 import { pkceLogin } from "./pkce-login.ts";
+import { printable } from "./printable.ts";
 import { loadRegistration, loadToken, saveRegistration, saveToken, type SsoToken } from "./tokens.ts";
 
 export interface LoginOptions {
@@ -48,7 +49,7 @@ export async function login(sso: SsoSessionDef, d: Deps, o: LoginOptions): Promi
     try {
       grant = flow === "device" ? await deviceLogin(sso, client, oidc, { ui: o.ui, ...(open ? { open } : {}), ...(oidcEndpoint ? { oidcEndpoint } : {}) }) : await pkceLogin(sso, client, oidc, { ui: o.ui, ...(open ? { open } : {}) });
     } catch (e) {
-      if (e instanceof SsoOidcError) throw new NeedsInput("sso.login-failed", `IAM Identity Center refused the sign-in to "${sso.name}": ${e.oauthCode}`, `run: sesame login ${sso.name} again`);
+      if (e instanceof SsoOidcError) throw new NeedsInput("sso.login-failed", `IAM Identity Center refused the sign-in to "${sso.name}": ${printable(e.oauthCode).slice(0, 100)}`, `run: sesame login ${sso.name} again`);
       throw e;
     }
     const token: SsoToken = { accessToken: grant.accessToken, expiresAt: grant.expiresAt, startUrl: sso.sso_start_url, region: sso.sso_region };
