@@ -28,7 +28,9 @@ import { CatalogError } from "../errors.ts";
 import { catalogFromText } from "../catalog/catalog.ts";
 import type { Catalog, Session, SessionType } from "../catalog/types.ts";
 import { CHAINED_ROLE_CAP } from "../catalog/validate.ts";
-import { lineEnding, parseIni, profileOfHeader, type IniDoc, type Section } from "./ini.ts";
+import { lineSafe } from "./line-safe.ts";
+import { sesameCommand } from "./managed.ts";
+import { keepBom, lineEnding, parseIni, profileOfHeader, type IniDoc, type Section } from "./ini.ts";
 
 export interface StaticKey {
   accessKeyId: string;
@@ -248,7 +250,10 @@ function translate(p: AwsProfile, margin: number): Draft {
     return { kind: "iam-user", profile: p.name, key: { accessKeyId: id.value, secretAccessKey: secret.value, file: id.file }, table, notes };
   }
 
-  if (has("credential_process")) return skip("uses its own credential_process", `it stays in ${where} as it is`);
+  if (has("credential_process")) {
+    if (sesameCommand(opt(p, "credential_process")!)) return skip("already runs sesame credential-process (nothing to move)");
+    return skip("uses its own credential_process", `it stays in ${where} as it is`);
+  }
   return skip("holds no credentials (nothing to import)");
 }
 
@@ -445,6 +450,7 @@ interface Block {
 }
 
 function render(base: string, eol: string, sso: SsoSessionOutcome[], profiles: ProfileOutcome[], note: string | undefined): { text: string; appended: string; blocks: Block[] } {
+  if (note !== undefined) lineSafe(note, "the comment", "the catalog", "use paths without line breaks or control characters");
   const creates = profiles.filter((p): p is Extract<ProfileOutcome, { kind: "create" }> => p.kind === "create");
   const usedSso = new Set(creates.filter((p) => p.type === "sso").map((p) => String(p.table.sso_session)));
   // sso-sessions of ~/.aws/config are imported even when no profile uses them; synthesized ones only when used.
@@ -552,7 +558,7 @@ export function stripCredentials(text: string, keys: ReadonlyMap<string, string>
   doc.lines.forEach((l, i) => {
     if (!deleted[i]) t += l.text + l.eol;
   });
-  out.text = t;
+  out.text = keepBom(text, t);
   return out;
 }
 

@@ -63,7 +63,7 @@ describe("real AWS clients through the credential_process lines profiles sync wr
     const text = readFileSync(w.env.AWS_CONFIG_FILE!, "utf8");
     expect(text).toBe(
       ["alice", "dev", "prod"]
-        .map((n) => `[profile ${n}]\nsesame_managed = true\ncredential_process = ${SELF} credential-process ${n}\nregion = eu-west-1\n`)
+        .map((n) => `[profile ${n}]\nsesame_managed = true\nsesame_catalog = ${w.catalog}\ncredential_process = ${SELF} credential-process ${n}\nregion = eu-west-1\n`)
         .join("\n"),
     );
   });
