@@ -30,7 +30,7 @@ import type { Catalog, Session, SessionType } from "../catalog/types.ts";
 import { CHAINED_ROLE_CAP } from "../catalog/validate.ts";
 import { lineSafe } from "./line-safe.ts";
 import { sesameCommand } from "./managed.ts";
-import { keepBom, lineEnding, parseIni, profileOfHeader, type IniDoc, type Section } from "./ini.ts";
+import { bomOf, lineEnding, parseIni, profileOfHeader, type IniDoc, type Section } from "./ini.ts";
 
 export interface StaticKey {
   accessKeyId: string;
@@ -517,7 +517,14 @@ const KEY_OPTIONS = new Set([KEY_ID_OPTION, SECRET_OPTION]);
  * (comments inside it go with it; blank lines and comments after its last key are left, as they usually
  * introduce the next section). Every other byte stays. Works on latin1 text, like the config writer.
  */
-export function stripCredentials(text: string, keys: ReadonlyMap<string, string>): StripOutcome {
+export function stripCredentials(fileText: string, keys: ReadonlyMap<string, string>): StripOutcome {
+  // The byte order mark belongs to the file: it stays in front, whatever section goes.
+  const bom = bomOf(fileText);
+  const r = stripBody(fileText.slice(bom.length), keys);
+  return { ...r, text: bom + r.text };
+}
+
+function stripBody(text: string, keys: ReadonlyMap<string, string>): StripOutcome {
   const doc = parseIni(text);
   const deleted = new Array<boolean>(doc.lines.length).fill(false);
   const out: StripOutcome = { text, stripped: [], sectionsRemoved: [] };
@@ -558,7 +565,7 @@ export function stripCredentials(text: string, keys: ReadonlyMap<string, string>
   doc.lines.forEach((l, i) => {
     if (!deleted[i]) t += l.text + l.eol;
   });
-  out.text = keepBom(text, t);
+  out.text = t;
   return out;
 }
 

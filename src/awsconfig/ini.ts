@@ -8,8 +8,8 @@
 // This is the one reader for ~/.aws/config and ~/.aws/credentials on every path (import's plan, its key
 // remover, profiles sync, doctor), so they can never disagree about what a file holds. What any AWS SDK
 // finds, it finds: a UTF-8 byte order mark before the first line (Windows editors write one; the JS SDK
-// reads past it, as its \s matches U+FEFF) is not part of the first line's meaning but stays in its text,
-// so a rewrite keeps it byte for byte; \r\n and a lone \r (Python's universal newlines) end lines as \n does.
+// reads past it, as its \s matches U+FEFF) is not part of the first line's meaning but stays in its text;
+// the writers set it aside (bomOf) and put it back in front, so a rewrite keeps it byte for byte; \r\n and a lone \r (Python's universal newlines) end lines as \n does.
 
 export type Eol = "" | "\n" | "\r\n" | "\r";
 
@@ -49,15 +49,6 @@ const BOM_RE = /^(?:\uFEFF|\xEF\xBB\xBF)/;
 /** The byte order mark the text starts with, or "". */
 export function bomOf(text: string): string {
   return BOM_RE.exec(text)?.[0] ?? "";
-}
-
-/**
- * `out` (a rewrite of `original`) with the byte order mark `original` started with, when the line that
- * carried it went away: the mark belongs to the file, not to its first line.
- */
-export function keepBom(original: string, out: string): string {
-  const bom = bomOf(original);
-  return bom && !out.startsWith(bom) ? bom + out : out;
 }
 
 export function splitLines(text: string): { text: string; eol: Eol }[] {

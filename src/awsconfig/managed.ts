@@ -27,7 +27,7 @@
 // a removal takes away again; a file whose last line has no newline still ends without one.
 import { UsageError } from "../errors.ts";
 import { lineSafe } from "./line-safe.ts";
-import { dominantLineEnding, keepBom, parseIni, profileOfHeader, renderLines, type IniDoc, type Line, type Section } from "./ini.ts";
+import { bomOf, dominantLineEnding, parseIni, profileOfHeader, renderLines, type IniDoc, type Line, type Section } from "./ini.ts";
 
 export const MANAGED_KEY = "sesame_managed";
 export const CATALOG_KEY = "sesame_catalog";
@@ -162,7 +162,15 @@ function updatedBlock(doc: IniDoc, s: Section, p: WantedProfile, fileEol: string
   return out;
 }
 
-export function syncProfiles(text: string, wanted: readonly WantedProfile[], opts: SyncOptions = {}): SyncOutcome {
+export function syncProfiles(fileText: string, wanted: readonly WantedProfile[], opts: SyncOptions = {}): SyncOutcome {
+  // A byte order mark belongs to the file, not to its first line: the blocks are laid out after it, and it
+  // stays in front whatever comes or goes.
+  const bom = bomOf(fileText);
+  const r = syncBody(fileText.slice(bom.length), wanted, opts);
+  return { ...r, text: r.text === fileText.slice(bom.length) ? fileText : bom + r.text };
+}
+
+function syncBody(text: string, wanted: readonly WantedProfile[], opts: SyncOptions): SyncOutcome {
   const doc = parseIni(text);
   const eol = dominantLineEnding(text);
   const outcome: SyncOutcome = { text, added: [], updated: [], removed: [], skipped: [], adopted: [], otherCatalog: [] };
@@ -282,7 +290,7 @@ export function syncProfiles(text: string, wanted: readonly WantedProfile[], opt
     const cutOwn = removals.some((s) => s.start <= lastLine && lastLine < ownedEnd(doc, s) && writtenBySesame(doc, s));
     if (appended || cutOwn) out[out.length - 1] = { text: out.at(-1)!.text, eol: "" };
   }
-  outcome.text = keepBom(text, renderLines(out));
+  outcome.text = renderLines(out);
   return outcome;
 }
 
