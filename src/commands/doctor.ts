@@ -7,6 +7,7 @@
 //
 // Exit status: 0 when nothing failed (warnings allowed); 3 when the catalog cannot be used; else 6 when
 // the keyring cannot be used; else 1 for any other failure.
+import { Buffer } from "node:buffer";
 import { existsSync, readdirSync, readFileSync, statSync, writeSync } from "node:fs";
 import { basename, join, resolve } from "node:path";
 import { parseIni, profileOfHeader } from "../awsconfig/ini.ts";
@@ -150,7 +151,7 @@ function checkProfiles(cat: Catalog, configFile: string, text: string, env: Env,
   r.skipped = r.skipped.filter((n) => !own.has(n));
   const problems: string[] = [];
   if (r.added.length) problems.push(`no profile yet for ${list(r.added)}`);
-  if (r.updated.length) problems.push(`outdated profile${r.updated.length > 1 ? "s" : ""} ${list(r.updated)} (credential_process or region differ from the catalog)`);
+  if (r.updated.length) problems.push(`outdated profile${r.updated.length > 1 ? "s" : ""} ${list(r.updated)} (credential_process, region or the sesame_catalog line differ from what profiles sync writes)`);
   if (r.removed.length) problems.push(`profile${r.removed.length > 1 ? "s" : ""} ${list(r.removed)} for sessions no longer in the catalog (or duplicated)`);
   if (problems.length) add({ check: "profiles", status: "warn", message: `${configFile}: ${problems.join("; ")}`, fix: "run: sesame profiles sync" });
   if (r.skipped.length) {
@@ -166,7 +167,7 @@ function checkProfiles(cat: Catalog, configFile: string, text: string, env: Env,
     add({
       check: "profiles",
       status: "warn",
-      message: `${configFile}: ${list(r.otherCatalog.map((x) => x.name))} ${r.otherCatalog.length > 1 ? "are profiles" : "is a profile"} of another catalog (${showWord(o.catalog)}), so aws --profile ${o.name} does not use this catalog's session of that name`,
+      message: `${configFile}: ${list(r.otherCatalog.map((x) => x.name))} ${r.otherCatalog.length > 1 ? "are profiles" : "is a profile"} of another catalog (${showWord(Buffer.from(o.catalog, "latin1").toString("utf8"))}), so aws --profile ${o.name} does not use this catalog's session of that name`,
       fix: "rename the sessions in one of the two catalogs",
     });
   }

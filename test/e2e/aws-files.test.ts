@@ -4,6 +4,7 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { runTool } from "./clients-tools.ts";
 import { BIN, world, type Run, type World } from "./harness.ts";
 
 const BOM = "\ufeff";
@@ -44,6 +45,12 @@ describe("a byte order mark and CRLF (Windows editors)", () => {
     expect(of(d, "credentials-file")[0]).toMatchObject({ status: "ok", message: `${credentials}: no long-lived keys` });
     // and the session works from the keyring
     expect((await w.run(["credential-process", "carol"])).code).toBe(0);
+    // the JS SDK (which reads past the BOM) now gets sesame's temporary credentials, not the static key
+    const js = await runTool(process.execPath, [join(import.meta.dir, "clients-fromini.ts"), "carol"], { ...w.env, EMULATOR_URL: w.emu.url }, { cwd: join(import.meta.dir, "..", "..") });
+    expect(js.stderr).toBe("");
+    const out = JSON.parse(js.stdout) as { fromIni: { accessKeyId: string; arn: string } };
+    expect(out.fromIni.accessKeyId).toStartWith("ASIA");
+    expect(out.fromIni.arn).toBe(carol.arn);
   });
 
   test("doctor finds keys wherever an SDK would: CRLF, upper case, spaces, `[profile x]` in credentials, keys in config", async () => {
@@ -95,6 +102,8 @@ describe("two catalogs, one ~/.aws/config", () => {
     expect(read(config)).toBe(second);
     const d = await w.run(["doctor", "--json"]);
     expect(of(d, "profiles")[0]!.status).toBe("ok");
+    const d2 = await w.run(["doctor", "--json", "--config", other]);
+    expect(of(d2, "profiles").find((f) => f.status === "warn")!.message).toContain(`"dev" is a profile of another catalog (${w.catalog})`);
   });
 
   test("profiles an older sesame wrote (no sesame_catalog) belong to the catalog their credential_process reads", async () => {
