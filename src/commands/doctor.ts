@@ -202,7 +202,11 @@ function runsSesame(cat: Catalog, text: string, env: Env): Set<string> {
   return out;
 }
 
-/** The aws_access_key_id of each section that has one (what every AWS SDK reads as a static key). */
+/**
+ * The aws_access_key_id of each section that has one, as any AWS SDK would find it: botocore's reading
+ * (option names in any case, `=` or `:`), plus the JS SDK's, which reads an indented
+ * `aws_access_key_id = …` line as a key where botocore sees the continuation of the key above.
+ */
 function keyIds(text: string, nameOf: (header: string) => string | undefined): Map<string, string> {
   const doc = parseIni(text);
   const out = new Map<string, string>();
@@ -213,6 +217,8 @@ function keyIds(text: string, nameOf: (header: string) => string | undefined): M
     for (let i = s.start + 1; i < s.end; i++) {
       const l = doc.lines[i]!;
       if (l.kind === "key" && l.name === "aws_access_key_id" && l.value) out.set(name, l.value);
+      const js = l.kind === "continuation" ? /^aws_access_key_id\s*=\s*(\S.*)$/.exec(l.text.trim()) : null;
+      if (js) out.set(name, js[1]!.trim());
     }
   }
   return out;

@@ -55,11 +55,12 @@ describe("a byte order mark and CRLF (Windows editors)", () => {
 
   test("doctor finds keys wherever an SDK would: CRLF, upper case, spaces, `[profile x]` in credentials, keys in config", async () => {
     const { w, credentials, config } = await make();
-    writeFileSync(credentials, `[profile x]\r\nAWS_ACCESS_KEY_ID=AKIAEXAMPLEEXAMPLE01\r\n  aws_secret_access_key   =  s\r\n`);
+    // (and [js]: an indented key line botocore reads as a continuation, the JS SDK as a key)
+    writeFileSync(credentials, `[profile x]\r\nAWS_ACCESS_KEY_ID=AKIAEXAMPLEEXAMPLE01\r\n  aws_secret_access_key   =  s\r\n\r\n[js]\r\nregion = eu-west-1\r\n  aws_access_key_id = AKIAEXAMPLEEXAMPLE03\r\n  aws_secret_access_key = s\r\n`);
     writeFileSync(config, `${BOM}[profile cfg]\naws_access_key_id = AKIAEXAMPLEEXAMPLE02\naws_secret_access_key = s\n`);
     const d = await w.run(["doctor", "--json"]);
     const msgs = of(d, "credentials-file").map((f) => f.message);
-    expect(msgs).toContain(`${credentials} holds long-lived keys for "profile x"`);
+    expect(msgs).toContain(`${credentials} holds long-lived keys for "profile x", "js"`);
     expect(msgs).toContain(`${config} holds long-lived keys for "cfg"`);
   });
 
