@@ -28,7 +28,9 @@ import { CatalogError } from "../errors.ts";
 import { catalogFromText } from "../catalog/catalog.ts";
 import type { Catalog, Session, SessionType } from "../catalog/types.ts";
 import { CHAINED_ROLE_CAP } from "../catalog/validate.ts";
-import { lineEnding, parseIni, profileOfHeader, type IniDoc, type Section } from "./ini.ts";
+import { lineSafe } from "./line-safe.ts";
+import { sesameCommand } from "./managed.ts";
+import { bomOf, lineEnding, parseIni, profileOfHeader, type IniDoc, type Section } from "./ini.ts";
 
 export interface StaticKey {
   accessKeyId: string;
@@ -248,7 +250,10 @@ function translate(p: AwsProfile, margin: number): Draft {
     return { kind: "iam-user", profile: p.name, key: { accessKeyId: id.value, secretAccessKey: secret.value, file: id.file }, table, notes };
   }
 
-  if (has("credential_process")) return skip("uses its own credential_process", `it stays in ${where} as it is`);
+  if (has("credential_process")) {
+    if (sesameCommand(opt(p, "credential_process")!)) return skip("already runs sesame credential-process (nothing to move)");
+    return skip("uses its own credential_process", `it stays in ${where} as it is`);
+  }
   return skip("holds no credentials (nothing to import)");
 }
 
@@ -445,6 +450,7 @@ interface Block {
 }
 
 function render(base: string, eol: string, sso: SsoSessionOutcome[], profiles: ProfileOutcome[], note: string | undefined): { text: string; appended: string; blocks: Block[] } {
+  if (note !== undefined) lineSafe(note, "the comment", "the catalog", "use paths without line breaks or control characters");
   const creates = profiles.filter((p): p is Extract<ProfileOutcome, { kind: "create" }> => p.kind === "create");
   const usedSso = new Set(creates.filter((p) => p.type === "sso").map((p) => String(p.table.sso_session)));
   // sso-sessions of ~/.aws/config are imported even when no profile uses them; synthesized ones only when used.
@@ -511,7 +517,14 @@ const KEY_OPTIONS = new Set([KEY_ID_OPTION, SECRET_OPTION]);
  * (comments inside it go with it; blank lines and comments after its last key are left, as they usually
  * introduce the next section). Every other byte stays. Works on latin1 text, like the config writer.
  */
-export function stripCredentials(text: string, keys: ReadonlyMap<string, string>): StripOutcome {
+export function stripCredentials(fileText: string, keys: ReadonlyMap<string, string>): StripOutcome {
+  // The byte order mark belongs to the file: it stays in front, whatever section goes.
+  const bom = bomOf(fileText);
+  const r = stripBody(fileText.slice(bom.length), keys);
+  return { ...r, text: bom + r.text };
+}
+
+function stripBody(text: string, keys: ReadonlyMap<string, string>): StripOutcome {
   const doc = parseIni(text);
   const deleted = new Array<boolean>(doc.lines.length).fill(false);
   const out: StripOutcome = { text, stripped: [], sectionsRemoved: [] };

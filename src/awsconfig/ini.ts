@@ -4,13 +4,21 @@
 // Lines are classified the way botocore reads the file (Python's configparser), because the AWS
 // CLI is the reader whose opinion counts: full-line comments start with # or ;, a line indented
 // deeper than the key above it continues that key, and option names are case-insensitive.
+//
+// This is the one reader for ~/.aws/config and ~/.aws/credentials on every path (import's plan, its key
+// remover, profiles sync, doctor), so they can never disagree about what a file holds. What any AWS SDK
+// finds, it finds: a UTF-8 byte order mark before the first line (Windows editors write one; the JS SDK
+// reads past it, as its \s matches U+FEFF) is not part of the first line's meaning but stays in its text;
+// the writers set it aside (bomOf) and put it back in front, so a rewrite keeps it byte for byte; \r\n and a lone \r (Python's universal newlines) end lines as \n does.
+
+export type Eol = "" | "\n" | "\r\n" | "\r";
 
 export type LineKind = "blank" | "comment" | "header" | "key" | "continuation" | "other";
 
 export interface Line {
   /** the line without its ending */
   text: string;
-  eol: "" | "\n" | "\r\n";
+  eol: Eol;
   kind: LineKind;
   /** header: the text between the brackets; key: the option name, lowercased as configparser does */
   name?: string;
@@ -35,18 +43,27 @@ export interface IniDoc {
 const HEADER_RE = /^\[(.+)\]/;
 const KEY_RE = /^(.*?)\s*[=:]\s*(.*)$/;
 
-export function splitLines(text: string): { text: string; eol: "" | "\n" | "\r\n" }[] {
-  const out: { text: string; eol: "" | "\n" | "\r\n" }[] = [];
+/** A UTF-8 byte order mark, as text decoded from UTF-8 ("\uFEFF") or from latin1 (its three bytes). */
+const BOM_RE = /^(?:\uFEFF|\xEF\xBB\xBF)/;
+
+/** The byte order mark the text starts with, or "". */
+export function bomOf(text: string): string {
+  return BOM_RE.exec(text)?.[0] ?? "";
+}
+
+export function splitLines(text: string): { text: string; eol: Eol }[] {
+  const out: { text: string; eol: Eol }[] = [];
   let i = 0;
+  const re = /\r\n|\n|\r/g;
   while (i < text.length) {
-    const nl = text.indexOf("\n", i);
-    if (nl === -1) {
+    re.lastIndex = i;
+    const m = re.exec(text);
+    if (!m) {
       out.push({ text: text.slice(i), eol: "" });
       break;
     }
-    const crlf = nl > i && text[nl - 1] === "\r";
-    out.push({ text: text.slice(i, crlf ? nl - 1 : nl), eol: crlf ? "\r\n" : "\n" });
-    i = nl + 1;
+    out.push({ text: text.slice(i, m.index), eol: m[0] as Eol });
+    i = m.index + m[0].length;
   }
   return out;
 }
@@ -59,8 +76,10 @@ export function parseIni(text: string): IniDoc {
   // indentation rule alone is what matters).
   let keyIndent = -1;
   for (const raw of splitLines(text)) {
-    const stripped = raw.text.trim();
-    const indent = raw.text.length - raw.text.trimStart().length;
+    // The byte order mark is read past (on the first line only), as the JS SDK does.
+    const body = lines.length === 0 ? raw.text.replace(BOM_RE, "") : raw.text;
+    const stripped = body.trim();
+    const indent = body.length - body.trimStart().length;
     let line: Line;
     if (stripped === "") line = { ...raw, kind: "blank" };
     else if (stripped.startsWith("#") || stripped.startsWith(";")) line = { ...raw, kind: "comment" };
@@ -115,12 +134,15 @@ export function lineEnding(text: string): "\n" | "\r\n" {
  * The ending most of the file's lines use (the first line's on a tie). In a file that mixes \r\n and \n,
  * the first line may come and go with a profile sesame removes; the majority does not swing that way.
  */
-export function dominantLineEnding(text: string): "\n" | "\r\n" {
-  let crlf = 0;
-  let lf = 0;
-  for (let i = text.indexOf("\n"); i !== -1; i = text.indexOf("\n", i + 1)) {
-    if (i > 0 && text[i - 1] === "\r") crlf++;
-    else lf++;
+export function dominantLineEnding(text: string): "\n" | "\r\n" | "\r" {
+  const n = { "\n": 0, "\r\n": 0, "\r": 0 };
+  let first: "\n" | "\r\n" | "\r" | undefined;
+  for (const l of splitLines(text)) {
+    if (l.eol === "") continue;
+    n[l.eol]++;
+    first ??= l.eol;
   }
-  return crlf > lf ? "\r\n" : lf > crlf ? "\n" : lineEnding(text);
+  const best = Math.max(n["\n"], n["\r\n"], n["\r"]);
+  const tied = (["\n", "\r\n", "\r"] as const).filter((e) => n[e] === best);
+  return first && tied.includes(first) ? first : tied[0]!;
 }

@@ -8,6 +8,16 @@
 // (output = json, cli_pager = …) are kept on update: sesame rewrites only the keys it writes (with their
 // continuation lines: those are part of the value).
 //
+// Which catalog a block belongs to: `sesame_catalog = /abs/path/sessions.toml`, written with the marker, so
+// a sync from a second catalog (work and personal, a project's own catalog) never removes or re-points the
+// first one's profiles: a block of another catalog is left alone, and a session of the same name is
+// skipped, as for a profile sesame does not manage. A block an older sesame wrote has no sesame_catalog;
+// it belongs to the catalog its credential_process names — the path after `--config`, or, without one, the
+// catalog sesame uses by default — which is exactly the catalog that block's credential_process reads, so
+// adopting it changes nothing for the AWS CLI. A block a user marked by hand (no sesame_catalog, no
+// `credential-process` in its credential_process) is taken by a catalog that has a session of its name,
+// and otherwise left alone.
+//
 // Line endings: a block sesame already wrote keeps the ending of its header line; a new block takes the
 // ending most of the file's lines use. Either way a second sync finds nothing to change, even in a file
 // that mixes \r\n and \n.
@@ -15,10 +25,13 @@
 // Adding profiles to a file and removing them again gives back the same bytes: new blocks go at the end
 // of the file but before the blank lines that end it, with one blank line of their own before them that
 // a removal takes away again; a file whose last line has no newline still ends without one.
-import { dominantLineEnding, parseIni, profileOfHeader, renderLines, type IniDoc, type Line, type Section } from "./ini.ts";
+import { UsageError } from "../errors.ts";
+import { lineSafe } from "./line-safe.ts";
+import { bomOf, dominantLineEnding, parseIni, profileOfHeader, renderLines, type IniDoc, type Line, type Section } from "./ini.ts";
 
 export const MANAGED_KEY = "sesame_managed";
-const OWN_KEYS = new Set([MANAGED_KEY, "credential_process", "region"]);
+export const CATALOG_KEY = "sesame_catalog";
+const OWN_KEYS = new Set([MANAGED_KEY, CATALOG_KEY, "credential_process", "region"]);
 /**
  * What tells the AWS CLI where a profile's credentials come from. An adopted profile (see SyncOptions.adopt)
  * loses these, so nothing wins over its credential_process; its other settings (output, cli_pager, s3 …) stay.
@@ -45,6 +58,8 @@ export interface SyncOutcome {
   skipped: string[];
   /** profiles sesame did not manage before and now does (SyncOptions.adopt) */
   adopted: string[];
+  /** names a profile of another catalog already uses (SyncOptions.catalog), with that catalog */
+  otherCatalog: { name: string; catalog: string }[];
 }
 
 export interface SyncOptions {
@@ -55,6 +70,14 @@ export interface SyncOptions {
    * that name goes. Without it, a profile sesame does not manage is never touched (`skipped`).
    */
   adopt?: ReadonlySet<string>;
+  /**
+   * The absolute path of the catalog the wanted profiles come from: written into every block as
+   * sesame_catalog, and only blocks of this catalog are updated or removed. Without it (unit tests of the
+   * layout), every managed block counts as this sync's own and no sesame_catalog line is written.
+   */
+  catalog?: string;
+  /** the catalog a block an older sesame wrote without `--config` belongs to (see the top of this file) */
+  defaultCatalog?: string;
 }
 
 type Out = { text: string; eol: string };
@@ -77,11 +100,10 @@ export function ownedEnd(doc: IniDoc, s: Section): number {
   return end;
 }
 
-function ownLines(p: WantedProfile, eol: string): Out[] {
-  const out: Out[] = [
-    { text: `${MANAGED_KEY} = true`, eol },
-    { text: `credential_process = ${p.credentialProcess}`, eol },
-  ];
+function ownLines(p: WantedProfile, eol: string, catalog: string | undefined): Out[] {
+  const out: Out[] = [{ text: `${MANAGED_KEY} = true`, eol }];
+  if (catalog !== undefined) out.push({ text: `${CATALOG_KEY} = ${catalog}`, eol });
+  out.push({ text: `credential_process = ${p.credentialProcess}`, eol });
   if (p.region) out.push({ text: `region = ${p.region}`, eol });
   return out;
 }
@@ -119,7 +141,7 @@ function ownFirstIsSafe(kept: readonly Line[]): boolean {
  * The new text of a managed block: its header as it was, sesame's keys, then whatever else the user put
  * in it. sesame's lines take the header's line ending, so a block, once written, never changes ending.
  */
-function updatedBlock(doc: IniDoc, s: Section, p: WantedProfile, fileEol: string, adopting = false): Out[] {
+function updatedBlock(doc: IniDoc, s: Section, p: WantedProfile, fileEol: string, catalog: string | undefined, adopting = false): Out[] {
   const header = doc.lines[s.start]!;
   const eol = header.eol || fileEol;
   const end = ownedEnd(doc, s);
@@ -132,7 +154,7 @@ function updatedBlock(doc: IniDoc, s: Section, p: WantedProfile, fileEol: string
     if (l.kind === "key") dropping = OWN_KEYS.has(l.name!) || (adopting && CREDENTIAL_KEYS.has(l.name!));
     if (!dropping || (l.kind !== "key" && l.kind !== "continuation")) kept.push(l);
   }
-  const own = ownLines(p, eol);
+  const own = ownLines(p, eol, catalog);
   const body: Out[] = ownFirstIsSafe(kept) ? [...own, ...kept] : [...kept, ...own];
   const out = [header, ...body].map((l) => ({ text: l.text, eol: l.eol || eol }));
   // The file's last line had no newline: the block's last line, whichever it is now, has none either.
@@ -140,18 +162,34 @@ function updatedBlock(doc: IniDoc, s: Section, p: WantedProfile, fileEol: string
   return out;
 }
 
-export function syncProfiles(text: string, wanted: readonly WantedProfile[], opts: SyncOptions = {}): SyncOutcome {
+export function syncProfiles(fileText: string, wanted: readonly WantedProfile[], opts: SyncOptions = {}): SyncOutcome {
+  // A byte order mark belongs to the file, not to its first line: the blocks are laid out after it, and it
+  // stays in front whatever comes or goes.
+  const bom = bomOf(fileText);
+  const r = syncBody(fileText.slice(bom.length), wanted, opts);
+  return { ...r, text: r.text === fileText.slice(bom.length) ? fileText : bom + r.text };
+}
+
+function syncBody(text: string, wanted: readonly WantedProfile[], opts: SyncOptions): SyncOutcome {
   const doc = parseIni(text);
   const eol = dominantLineEnding(text);
-  const outcome: SyncOutcome = { text, added: [], updated: [], removed: [], skipped: [], adopted: [] };
+  const outcome: SyncOutcome = { text, added: [], updated: [], removed: [], skipped: [], adopted: [], otherCatalog: [] };
+  const wantedNames = new Set(wanted.map((w) => w.name));
 
-  const byName = new Map<string, { managed: Section[]; foreign: boolean; all: Section[] }>();
+  const byName = new Map<string, { managed: Section[]; foreign: boolean; all: Section[]; other?: string }>();
   for (const s of doc.sections) {
     const name = profileOfHeader(s.header);
     if (name === undefined) continue;
     const e = byName.get(name) ?? { managed: [], foreign: false, all: [] };
-    if (isManaged(doc, s)) e.managed.push(s);
-    else e.foreign = true;
+    if (isManaged(doc, s)) {
+      const owner = opts.catalog === undefined ? undefined : ownerOf(doc, s, opts.defaultCatalog);
+      if (owner === undefined || owner === opts.catalog || (owner === "" && wantedNames.has(name))) e.managed.push(s);
+      else if (owner === "") continue; // marked by hand, and this catalog has no session of its name: not ours
+      else {
+        e.other ??= owner;
+        e.foreign = true;
+      }
+    } else e.foreign = true;
     e.all.push(s);
     byName.set(name, e);
   }
@@ -161,15 +199,20 @@ export function syncProfiles(text: string, wanted: readonly WantedProfile[], opt
   const removals: Section[] = [];
   const kept: Section[] = [];
   const toAdd: WantedProfile[] = [];
-  const wantedNames = new Set(wanted.map((w) => w.name));
 
   for (const w of wanted) {
     const e = byName.get(w.name);
+    if (e?.other !== undefined) {
+      // Another catalog's profile: never taken over, whatever `adopt` says; a twin of this catalog's goes.
+      outcome.otherCatalog.push({ name: w.name, catalog: e.other });
+      removals.push(...e.managed);
+      continue;
+    }
     if (e?.foreign && opts.adopt?.has(w.name)) {
       const [first, ...others] = e.all;
       kept.push(first!);
       removals.push(...others);
-      replaceAt.set(first!.start, updatedBlock(doc, first!, w, eol, true));
+      replaceAt.set(first!.start, updatedBlock(doc, first!, w, eol, opts.catalog, true));
       for (let i = first!.start; i < ownedEnd(doc, first!); i++) deleted[i] = true;
       outcome.adopted.push(w.name);
       continue;
@@ -188,7 +231,7 @@ export function syncProfiles(text: string, wanted: readonly WantedProfile[], opt
     const [first, ...dupes] = e.managed;
     kept.push(first!);
     removals.push(...dupes);
-    const next = updatedBlock(doc, first!, w, eol);
+    const next = updatedBlock(doc, first!, w, eol, opts.catalog);
     const end = ownedEnd(doc, first!);
     if (renderLines(next) !== renderLines(doc.lines.slice(first!.start, end))) {
       replaceAt.set(first!.start, next);
@@ -227,7 +270,7 @@ export function syncProfiles(text: string, wanted: readonly WantedProfile[], opt
         if (prev.eol === "") out[out.length - 1] = { text: prev.text, eol: out.at(-2)?.eol || eol };
         if (prev.text.trim() !== "") out.push({ text: "", eol });
       }
-      out.push({ text: `[profile ${w.name}]`, eol }, ...ownLines(w, eol));
+      out.push({ text: `[profile ${w.name}]`, eol }, ...ownLines(w, eol, opts.catalog));
     }
     // Keep a blank line between the new blocks and a section that follows at once.
     const following = replaceAt.get(addAt)?.[0] ?? doc.lines.slice(addAt).find((_, j) => !deleted[addAt + j]);
@@ -268,17 +311,97 @@ function tidyAround(lines: readonly Line[], deleted: boolean[], start: number, e
 }
 
 /**
+ * The catalog a managed block belongs to: its sesame_catalog; else (written by an older sesame) the catalog
+ * its credential_process names with --config, or `defaultCatalog` when it names none; "" when its
+ * credential_process does not run sesame's credential-process (a block marked by hand).
+ */
+export function ownerOf(doc: IniDoc, s: Section, defaultCatalog: string | undefined): string {
+  let cp: string | undefined;
+  for (let i = s.start + 1; i < s.end; i++) {
+    const l = doc.lines[i]!;
+    if (l.kind !== "key") continue;
+    if (l.name === CATALOG_KEY && l.value) return l.value;
+    if (l.name === "credential_process") cp = l.value;
+  }
+  const named = cp === undefined ? undefined : sesameCommand(cp);
+  if (!named) return "";
+  return named.config ?? defaultCatalog ?? "";
+}
+
+/**
+ * What a credential_process line asks of sesame, when it runs sesame's `credential-process`: the session,
+ * and the catalog given with --config. The words are split as botocore splits them on POSIX (shlex), which
+ * undoes every quoting commandLine writes.
+ */
+export function sesameCommand(value: string): { session: string; config?: string; program: string } | undefined {
+  const words = shellWords(value);
+  const at = words.indexOf("credential-process");
+  if (at < 1 || at + 1 >= words.length) return undefined;
+  const out: { session: string; config?: string; program: string } = { session: "", program: words[0]! };
+  for (let i = at + 1; i < words.length; i++) {
+    const w = words[i]!;
+    if (w === "--config" && i + 1 < words.length) out.config = words[++i]!;
+    else if (w.startsWith("--config=")) out.config = w.slice("--config=".length);
+    else if (!w.startsWith("-") && !out.session) out.session = w;
+  }
+  return out.session ? out : undefined;
+}
+
+/** POSIX shell words (shlex): whitespace splits, '…' is literal, "…" and a backslash escape. */
+export function shellWords(line: string): string[] {
+  const out: string[] = [];
+  let cur = "";
+  let inWord = false;
+  for (let i = 0; i < line.length; i++) {
+    const c = line[i]!;
+    if (c === "'") {
+      const end = line.indexOf("'", i + 1);
+      cur += line.slice(i + 1, end === -1 ? line.length : end);
+      i = end === -1 ? line.length : end;
+      inWord = true;
+    } else if (c === '"') {
+      i++;
+      while (i < line.length && line[i] !== '"') {
+        if (line[i] === "\\" && i + 1 < line.length && '"\\$`'.includes(line[i + 1]!)) i++;
+        cur += line[i++];
+      }
+      inWord = true;
+    } else if (c === "\\" && i + 1 < line.length) {
+      cur += line[++i];
+      inWord = true;
+    } else if (/\s/.test(c)) {
+      if (inWord) out.push(cur);
+      cur = "";
+      inWord = false;
+    } else {
+      cur += c;
+      inWord = true;
+    }
+  }
+  if (inWord) out.push(cur);
+  return out;
+}
+
+/**
  * The credential_process value for an argv. botocore splits it with shlex (POSIX) or Windows rules;
  * the JavaScript, Go and Rust SDKs hand it to `sh -c` / cmd.exe. Plain words need no quoting; a word
  * with spaces gets double quotes, which every one of those readers undoes the same way; a word holding
  * characters that double quotes do not protect alike in sh and shlex ($, `, \, ") gets single quotes.
+ * On Windows a word with a space or one of cmd.exe's metacharacters (& | < > ^ ( ) , ; = !) is double-
+ * quoted, inside which cmd.exe takes them literally and botocore's Windows split removes the quotes; % and "
+ * cannot be protected from cmd.exe at all (and " cannot be in a Windows path), so such a word is refused.
+ * A word with a line break or another control character is refused everywhere (it would add lines to the
+ * config file).
  */
 export function commandLine(argv: readonly string[], platform: string = process.platform): string {
-  return argv.map((a) => quoteWord(a, platform)).join(" ");
+  return argv.map((a) => quoteWord(lineSafe(a, "the word", "a credential_process line", "move sesame and the catalog to paths without control characters"), platform)).join(" ");
 }
 
 function quoteWord(w: string, platform: string): string {
-  if (platform === "win32") return /[\s"]/.test(w) || w === "" ? `"${w.replace(/"/g, '\\"')}"` : w;
+  if (platform === "win32") {
+    if (/[%"]/.test(w)) throw new UsageError(`the word "${w}" holds % or ", which cmd.exe (how the AWS SDKs run credential_process on Windows) cannot take literally`, "move sesame and the catalog to paths without % and \"");
+    return /[\s&|<>^(),;=!]/.test(w) || w === "" ? `"${w}"` : w;
+  }
   if (/^[A-Za-z0-9_\/.:+@=,%-]+$/.test(w)) return w;
   if (!/[$`\\"!]/.test(w)) return `"${w}"`;
   return `'${w.replace(/'/g, `'\\''`)}'`;

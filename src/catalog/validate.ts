@@ -24,6 +24,12 @@ const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9_.+@=-]{0,63}$/;
 /** STS allows 1 hour for a role assumed with temporary credentials, which every sesame source hands out. */
 export const CHAINED_ROLE_CAP = 3600;
 const DEFAULT_MARGIN = 15 * 60;
+/**
+ * How long a session's credentials last when the catalog sets no duration_seconds: GetSessionToken gives an
+ * IAM user 12 hours; AssumeRole and AssumeRoleWithWebIdentity 1 hour; an SSO role lasts as long as its
+ * permission set says, which sesame cannot know in advance and which is never less than 1 hour.
+ */
+export const DEFAULT_LIFETIME: Record<Session["type"], number> = { "iam-user": 43200, "assume-role": 3600, sso: 3600, "web-identity": 3600 };
 
 type Table = Record<string, unknown>;
 
@@ -73,6 +79,7 @@ class Validator {
     }
     const cat: Catalog = { file: this.p.file, defaults, ssoSessions, sessions };
     this.links(cat);
+    this.marginFits(cat);
     return cat;
   }
 
@@ -240,6 +247,26 @@ class Validator {
       this.fail(`${base}.duration_seconds`, `duration_seconds = ${d} is not longer than refresh_margin (${defaults.refreshMargin}s), so cached credentials would never be used`, `raise duration_seconds or lower refresh_margin in [defaults]`);
     }
     return d;
+  }
+
+  /**
+   * A refresh margin at or above the lifetime a session gets by default (no duration_seconds) would make
+   * every call a fetch: its cached credentials are always "about to expire". Refused like a too-short
+   * duration_seconds, at the refresh_margin it conflicts with.
+   */
+  marginFits(cat: Catalog): void {
+    const m = cat.defaults.refreshMargin;
+    for (const s of cat.sessions.values()) {
+      if ("duration_seconds" in s && s.duration_seconds !== undefined) continue;
+      const life = DEFAULT_LIFETIME[s.type];
+      if (m < life) continue;
+      const canSet = s.type !== "sso";
+      this.fail(
+        "defaults.refresh_margin",
+        `refresh_margin (${m}s) is not shorter than the ${life / 3600} hour${life === 3600 ? "" : "s"} session "${s.name}" (${s.type}) gets by default, so its cached credentials would never be used`,
+        canSet ? `lower refresh_margin below ${life}s, or give [session.${s.name}] a longer duration_seconds` : `lower refresh_margin below ${life}s (an SSO role lasts at least 1 hour)`,
+      );
+    }
   }
 
   roleArn(t: Table, base: string): string {

@@ -7,10 +7,12 @@
 //
 // Exit status: 0 when nothing failed (warnings allowed); 3 when the catalog cannot be used; else 6 when
 // the keyring cannot be used; else 1 for any other failure.
+import { Buffer } from "node:buffer";
 import { existsSync, readdirSync, readFileSync, statSync, writeSync } from "node:fs";
-import { join } from "node:path";
+import { basename, join, resolve } from "node:path";
 import { parseIni, profileOfHeader } from "../awsconfig/ini.ts";
-import { isManaged, syncProfiles } from "../awsconfig/managed.ts";
+import { showWord } from "../awsconfig/line-safe.ts";
+import { isManaged, sesameCommand, syncProfiles } from "../awsconfig/managed.ts";
 import { endpointOverride } from "../aws/endpoints.ts";
 import { loadCatalog } from "../catalog/load.ts";
 import { cacheDir, catalogPath, stateDir } from "../catalog/locate.ts";
@@ -18,7 +20,7 @@ import type { Catalog, SsoSessionDef } from "../catalog/types.ts";
 import { CatalogError, EXIT, SesameError } from "../errors.ts";
 import { awsCredentialsPath } from "./import.ts";
 import { clock } from "./list.ts";
-import { awsConfigPath, sesameArgv, wantedProfilesOf } from "./profiles-sync.ts";
+import { awsConfigPath, sesameArgv, syncOptionsOf, wantedProfilesOf } from "./profiles-sync.ts";
 
 type Env = Record<string, string | undefined>;
 
@@ -77,7 +79,7 @@ export async function doctor(opts: { config?: string; json?: boolean }, env: Env
   else add({ check: "profiles", status: "warn", message: `${configFile} not checked: the catalog cannot be used`, fix: "fix the catalog first" });
 
   // 4. ~/.aws/credentials: keys that shadow managed profiles, and long-lived keys at all.
-  checkCredentialsFile(awsCredentialsPath(env), configText ?? "", add);
+  checkCredentialsFile(awsCredentialsPath(env), configFile, configText ?? "", add);
 
   // 5. The clock against STS.
   await checkClock(cat, env, deps, add);
@@ -141,10 +143,15 @@ async function checkKeyring(env: Env, add: (f: Finding) => void): Promise<boolea
 }
 
 function checkProfiles(cat: Catalog, configFile: string, text: string, env: Env, add: (f: Finding) => void): void {
-  const r = syncProfiles(text, wantedProfilesOf(cat, env, sesameArgv(env)));
+  const r = syncProfiles(text, wantedProfilesOf(cat, env, sesameArgv(env)), syncOptionsOf(cat, env));
+  // A profile the user wrote as the README shows (credential_process = /path/sesame credential-process prod)
+  // already runs a session of this catalog: nothing to warn about.
+  const own = runsSesame(cat, text, env);
+  const handWritten = r.skipped.filter((n) => own.has(n));
+  r.skipped = r.skipped.filter((n) => !own.has(n));
   const problems: string[] = [];
   if (r.added.length) problems.push(`no profile yet for ${list(r.added)}`);
-  if (r.updated.length) problems.push(`outdated profile${r.updated.length > 1 ? "s" : ""} ${list(r.updated)} (credential_process or region differ from the catalog)`);
+  if (r.updated.length) problems.push(`outdated profile${r.updated.length > 1 ? "s" : ""} ${list(r.updated)} (credential_process, region or the sesame_catalog line differ from what profiles sync writes)`);
   if (r.removed.length) problems.push(`profile${r.removed.length > 1 ? "s" : ""} ${list(r.removed)} for sessions no longer in the catalog (or duplicated)`);
   if (problems.length) add({ check: "profiles", status: "warn", message: `${configFile}: ${problems.join("; ")}`, fix: "run: sesame profiles sync" });
   if (r.skipped.length) {
@@ -155,36 +162,87 @@ function checkProfiles(cat: Catalog, configFile: string, text: string, env: Env,
       fix: "run: sesame import to move them to sesame, or rename the sessions",
     });
   }
-  if (!problems.length && !r.skipped.length) {
-    const n = cat.sessions.size;
-    add({ check: "profiles", status: "ok", message: n === 0 ? `${configFile}: no sessions, so no managed profiles` : n === 1 ? `${configFile}: the managed profile matches the catalog` : `${configFile}: the ${n} managed profiles match the catalog` });
+  if (r.otherCatalog.length) {
+    const o = r.otherCatalog[0]!;
+    add({
+      check: "profiles",
+      status: "warn",
+      message: `${configFile}: ${list(r.otherCatalog.map((x) => x.name))} ${r.otherCatalog.length > 1 ? "are profiles" : "is a profile"} of another catalog (${showWord(Buffer.from(o.catalog, "latin1").toString("utf8"))}), so aws --profile ${o.name} does not use this catalog's session of that name`,
+      fix: "rename the sessions in one of the two catalogs",
+    });
+  }
+  if (!problems.length && !r.skipped.length && !r.otherCatalog.length) {
+    const n = cat.sessions.size - handWritten.length;
+    const extra = handWritten.length ? `; ${list(handWritten)} ${handWritten.length > 1 ? "run" : "runs"} sesame credential-process ${handWritten.length > 1 ? "themselves" : "itself"}` : "";
+    add({ check: "profiles", status: "ok", message: (n === 0 && !handWritten.length ? `${configFile}: no sessions, so no managed profiles` : n === 1 ? `${configFile}: the managed profile matches the catalog` : `${configFile}: the ${n} managed profiles match the catalog`) + extra });
   }
 }
 
-function checkCredentialsFile(file: string, configText: string, add: (f: Finding) => void): void {
-  const text = readText(file);
-  if (text === undefined) {
-    add({ check: "credentials-file", status: "ok", message: `${file} does not exist: no long-lived keys in ~/.aws` });
-    return;
+/**
+ * Profiles sesame does not manage whose credential_process runs sesame's credential-process for a session
+ * of this catalog (the program is sesame, and its --config, if any, names this catalog).
+ */
+function runsSesame(cat: Catalog, text: string, env: Env): Set<string> {
+  const doc = parseIni(text);
+  const out = new Set<string>();
+  for (const s of doc.sections) {
+    const name = profileOfHeader(s.header);
+    if (name === undefined || isManaged(doc, s)) continue;
+    let cp: string | undefined;
+    for (let i = s.start + 1; i < s.end; i++) {
+      const l = doc.lines[i]!;
+      if (l.kind === "key" && l.name === "credential_process") cp = l.value;
+    }
+    const c = cp === undefined ? undefined : sesameCommand(cp);
+    if (!c || !cat.sessions.has(c.session)) continue;
+    if (!/^sesame(\.exe)?$/i.test(basename(c.program)) && !sesameArgv(env).includes(c.program)) continue;
+    if (c.config !== undefined && resolve(c.config) !== resolve(cat.file)) continue;
+    out.add(name);
   }
+  return out;
+}
+
+/**
+ * The aws_access_key_id of each section that has one, as any AWS SDK would find it: botocore's reading
+ * (option names in any case, `=` or `:`), plus the JS SDK's, which reads an indented
+ * `aws_access_key_id = …` line as a key where botocore sees the continuation of the key above.
+ */
+function keyIds(text: string, nameOf: (header: string) => string | undefined): Map<string, string> {
+  const doc = parseIni(text);
+  const out = new Map<string, string>();
+  for (const s of doc.sections) {
+    if (s.header === undefined) continue;
+    const name = nameOf(s.header);
+    if (name === undefined) continue;
+    for (let i = s.start + 1; i < s.end; i++) {
+      const l = doc.lines[i]!;
+      if (l.kind === "key" && l.name === "aws_access_key_id" && l.value) out.set(name, l.value);
+      const js = l.kind === "continuation" ? /^aws_access_key_id\s*=\s*(\S.*)$/.exec(l.text.trim()) : null;
+      if (js) out.set(name, js[1]!.trim());
+    }
+  }
+  return out;
+}
+
+function checkCredentialsFile(file: string, configFile: string, configText: string, add: (f: Finding) => void): void {
   const config = parseIni(configText);
   const managed = new Set<string>();
   for (const s of config.sections) {
     const name = profileOfHeader(s.header);
     if (name !== undefined && isManaged(config, s)) managed.add(name);
   }
-  const creds = parseIni(text);
+  // Long-lived keys in ~/.aws/config count too: the SDKs read them there as well.
+  const inConfig = [...keyIds(configText, profileOfHeader)].filter(([n, id]) => !managed.has(n) && !id.startsWith("ASIA")).map(([n]) => n);
+  if (inConfig.length) add({ check: "credentials-file", status: "warn", message: `${configFile} holds long-lived keys for ${list(inConfig)}`, fix: "run: sesame import to move them to the keyring" });
+  const text = readText(file);
+  if (text === undefined) {
+    if (!inConfig.length) add({ check: "credentials-file", status: "ok", message: `${file} does not exist: no long-lived keys in ~/.aws` });
+    checkBackups(file, configFile, add);
+    return;
+  }
   const shadowing: string[] = [];
   const longLived: string[] = [];
-  for (const s of creds.sections) {
-    if (s.header === undefined) continue;
-    let id: string | undefined;
-    for (let i = s.start + 1; i < s.end; i++) {
-      const l = creds.lines[i]!;
-      if (l.kind === "key" && l.name === "aws_access_key_id") id = l.value;
-    }
-    if (!id) continue;
-    const name = s.header.trim();
+  for (const [name, id] of keyIds(text, (h) => h.trim())) {
     if (managed.has(name)) shadowing.push(name);
     else if (!id.startsWith("ASIA")) longLived.push(name);
   }
@@ -199,7 +257,30 @@ function checkCredentialsFile(file: string, configText: string, add: (f: Finding
   if (longLived.length) {
     add({ check: "credentials-file", status: "warn", message: `${file} holds long-lived keys for ${list(longLived)}`, fix: "run: sesame import to move them to the keyring" });
   }
-  if (!shadowing.length && !longLived.length) add({ check: "credentials-file", status: "ok", message: `${file}: no long-lived keys` });
+  if (!shadowing.length && !longLived.length && !inConfig.length) add({ check: "credentials-file", status: "ok", message: `${file}: no long-lived keys` });
+  checkBackups(file, configFile, add);
+}
+
+/**
+ * The backups sesame import and profiles sync keep (FILE.sesame-backup) are plain copies: the one of the
+ * credentials file holds the very keys import moved to the keyring, on purpose, until the user has seen
+ * `aws` work. Say it is there and how to remove it; a config backup only when it holds a key.
+ */
+function checkBackups(credFile: string, configFile: string, add: (f: Finding) => void): void {
+  const found: string[] = [];
+  for (const f of [`${credFile}.sesame-backup`, `${configFile}.sesame-backup`]) {
+    const text = readText(f);
+    if (text === undefined) continue;
+    const keys = [...keyIds(text, (h) => h.trim())].filter(([, id]) => !id.startsWith("ASIA"));
+    if (keys.length) found.push(f);
+  }
+  if (!found.length) return;
+  add({
+    check: "credentials-file",
+    status: "warn",
+    message: `${list(found)} ${found.length > 1 ? "are plain copies" : "is a plain copy"} of ~/.aws from before sesame import, with the long-lived keys it moved to the keyring`,
+    fix: `once aws commands work through sesame, delete ${found.length > 1 ? "them" : "it"}: rm ${found.join(" ")}`,
+  });
 }
 
 /** The STS endpoint sesame would call, for a plain HTTPS request whose Date header gives STS's time. */

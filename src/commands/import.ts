@@ -16,13 +16,15 @@ import { homedir } from "node:os";
 import { join, resolve } from "node:path";
 import { unifiedDiff } from "../awsconfig/diff.ts";
 import { planImport, stripCredentials, type ImportPlan, type ProfileOutcome, type StaticKey } from "../awsconfig/import-plan.ts";
+import { lineSafe } from "../awsconfig/line-safe.ts";
 import { syncProfiles } from "../awsconfig/managed.ts";
-import { catalogPath } from "../catalog/locate.ts";
+import { cacheDir, catalogPath, stateDir } from "../catalog/locate.ts";
 import { EXIT, SesameError, UsageError } from "../errors.ts";
 import { writeFileAtomic } from "../store/files.ts";
+import { forgetRoot } from "../store/forget.ts";
 import { getAccessKey, maskKeyId, setAccessKey } from "../store/iam-user-keys.ts";
 import type { SecretStore } from "../store/secret-store.ts";
-import { awsConfigPath, profilesSync, sesameArgv, wantedProfilesOf } from "./profiles-sync.ts";
+import { awsConfigPath, profilesSync, sesameArgv, syncOptionsOf, wantedProfilesOf } from "./profiles-sync.ts";
 
 type Env = Record<string, string | undefined>;
 
@@ -51,6 +53,10 @@ export async function importCommand(opts: ImportOptions, env: Env = process.env)
     say(`import: nothing to import: neither ${configFile} nor ${credFile} exists`);
     return;
   }
+  // The paths go into the catalog's "# imported from" comment: a line break would add lines of its own.
+  const fix = "point AWS_CONFIG_FILE / AWS_SHARED_CREDENTIALS_FILE at a path without line breaks or control characters";
+  if (config) lineSafe(configFile, "the AWS config path", "the catalog's comment", fix);
+  if (creds) lineSafe(credFile, "the AWS credentials path", "the catalog's comment", fix);
   const catalogBytes = readOptional(catalogFile, true);
   const plan = planImport({
     config: config?.toString("utf8") ?? "",
@@ -106,9 +112,12 @@ export async function importCommand(opts: ImportOptions, env: Env = process.env)
   }
 
   // 1. Keys into the keyring, before the catalog names them.
+  //    As `secret set` does, each stored key starts a new generation of its root, so nothing cached under
+  //    an older key of that session (say, from a session of that name the catalog had before) is served.
   for (const p of toStore) {
     const st = await openStore();
     await setAccessKey(st, p.session, { accessKeyId: p.key.accessKeyId, secretAccessKey: p.key.secretAccessKey });
+    await forgetRoot(plan.catalog, `iam-user:${p.session}`, env, { cacheDir: cacheDir(env), stateDir: stateDir(env) });
     say(`import: stored the key ${maskKeyId(p.key.accessKeyId)} of "${p.session}" in the ${st.kind === "os" ? "OS keyring" : "file keyring"}`);
   }
 
@@ -130,7 +139,7 @@ export async function importCommand(opts: ImportOptions, env: Env = process.env)
 
   // 3. ~/.aws, only when confirmed.
   const configText = config?.toString("latin1") ?? "";
-  const preview = syncProfiles(configText, wantedProfilesOf(plan.catalog, env, sesameArgv(env)), { adopt: new Set(adopt) });
+  const preview = syncProfiles(configText, wantedProfilesOf(plan.catalog, env, sesameArgv(env)), { ...syncOptionsOf(plan.catalog, env), adopt: new Set(adopt) });
   const profileChanges = preview.added.length + preview.updated.length + preview.adopted.length + preview.removed.length;
   if (strip.size === 0 && profileChanges === 0) return;
   const what = [

@@ -13,7 +13,8 @@ import { catalogPath } from "../catalog/locate.ts";
 import { loadCatalog } from "../catalog/load.ts";
 import { unifiedDiff } from "../awsconfig/diff.ts";
 import { redactIniSecrets } from "../awsconfig/import-plan.ts";
-import { commandLine, syncProfiles, type WantedProfile } from "../awsconfig/managed.ts";
+import { lineSafe, showWord } from "../awsconfig/line-safe.ts";
+import { commandLine, syncProfiles, type SyncOptions, type WantedProfile } from "../awsconfig/managed.ts";
 import type { Catalog } from "../catalog/types.ts";
 import { EXIT, SesameError } from "../errors.ts";
 import { writeFileAtomic } from "../store/files.ts";
@@ -76,14 +77,27 @@ export function wantedProfilesOf(cat: Catalog, env: Env, argv: readonly string[]
   const catalogFile = cat.file;
   // The AWS CLI may run without $SESAME_CONFIG or $XDG_CONFIG_HOME (an IDE, a cron job): name the
   // catalog unless it sits where sesame looks with neither.
-  const atDefault = catalogFile === catalogPath(undefined, { HOME: env.HOME });
+  const atDefault = catalogFile === defaultCatalogOf(env);
   const extra = atDefault ? [] : ["--config", catalogFile];
+  const fix = "move it to a path without line breaks or control characters";
+  lineSafe(catalogFile, "the catalog path", "~/.aws/config", fix);
+  for (const a of argv) lineSafe(a, "sesame's path", "~/.aws/config", fix);
   return [...cat.sessions.values()].map((s) => {
     const p: WantedProfile = { name: s.name, credentialProcess: asBytes(commandLine([...argv, "credential-process", s.name, ...extra], platform)) };
     const region = s.region ?? cat.defaults.region;
-    if (region) p.region = asBytes(region);
+    if (region) p.region = asBytes(lineSafe(region, "the region", "~/.aws/config", "fix the region in the catalog"));
     return p;
   });
+}
+
+/** The catalog a managed profile written without --config reads: the one at the default place under $HOME. */
+function defaultCatalogOf(env: Env): string {
+  return catalogPath(undefined, { HOME: env.HOME });
+}
+
+/** Which catalog the managed profiles are synced for (see awsconfig/managed.ts: sesame_catalog). */
+export function syncOptionsOf(cat: Catalog, env: Env): SyncOptions {
+  return { catalog: asBytes(cat.file), defaultCatalog: asBytes(defaultCatalogOf(env)) };
 }
 
 export interface ProfilesSyncOptions {
@@ -96,15 +110,20 @@ export interface ProfilesSyncOptions {
 }
 
 export async function profilesSync(opts: ProfilesSyncOptions, env: Env = process.env): Promise<void> {
-  const wanted = opts.catalog ? wantedProfilesOf(opts.catalog, env, sesameArgv(env)) : wantedProfiles(catalogPath(opts.config, env), env, sesameArgv(env));
+  const cat = opts.catalog ?? loadCatalog(catalogPath(opts.config, env));
+  const wanted = wantedProfilesOf(cat, env, sesameArgv(env));
   const file = awsConfigPath(env);
   const { text, exists } = readConfig(file);
-  const r = syncProfiles(text, wanted, opts.adopt ? { adopt: new Set(opts.adopt) } : {});
+  const r = syncProfiles(text, wanted, { ...syncOptionsOf(cat, env), ...(opts.adopt ? { adopt: new Set(opts.adopt) } : {}) });
 
   for (const name of r.skipped) {
     warn(`skipped "${name}": ${file} already has a profile "${name}" that sesame does not manage — rename the session, remove that profile, or add "sesame_managed = true" to it to hand it over`);
   }
-  const counts = `added ${r.added.length}, updated ${r.updated.length}, ${r.adopted.length ? `adopted ${r.adopted.length}, ` : ""}removed ${r.removed.length}, skipped ${r.skipped.length}`;
+  for (const o of r.otherCatalog) {
+    warn(`skipped "${o.name}": the profile "${o.name}" in ${file} belongs to another catalog (${showWord(Buffer.from(o.catalog, "latin1").toString("utf8"))}) — rename this session, or run sesame profiles sync from that catalog after removing its session "${o.name}"`);
+  }
+  const skipped = r.skipped.length + r.otherCatalog.length;
+  const counts = `added ${r.added.length}, updated ${r.updated.length}, ${r.adopted.length ? `adopted ${r.adopted.length}, ` : ""}removed ${r.removed.length}, skipped ${skipped}`;
   if (opts.dryRun) {
     // Context lines (and adopted profiles' removed lines) may hold keys written in the config file.
     const diff = redactIniSecrets(unifiedDiff(text, r.text, exists ? file : "/dev/null", `${file} (after sesame profiles sync)`));

@@ -31,7 +31,11 @@ export async function ssoSyncCommand(name: string, opts: { config?: string; dryR
   const assignments: Assignment[] = accounts.flatMap((a, i) => rolesOf[i]!.map((roleName) => ({ accountId: a.accountId, accountName: a.accountName, roleName })));
   const before = readFileSync(file, "utf8");
   const plan = planSync(before, sso.name, assignments, { prune: opts.prune !== false, file, ...(opts.region ? { region: opts.region } : {}) });
-  const summary = `${accounts.length} account${accounts.length === 1 ? "" : "s"}, ${assignments.length} role${assignments.length === 1 ? "" : "s"}: ${plan.added.length} added, ${plan.removed.length} removed, ${plan.kept.length} kept`;
+  for (const c of plan.covered ?? []) {
+    writeSync(2, `sesame: skipped ${c.accountId} ${c.roleName.replace(/[\x00-\x1f\x7f-\x9f]/g, "")}: session "${c.session}" already covers it\n`);
+  }
+  const coveredPart = plan.covered?.length ? `, ${plan.covered.length} already covered` : "";
+  const summary = `${accounts.length} account${accounts.length === 1 ? "" : "s"}, ${assignments.length} role${assignments.length === 1 ? "" : "s"}: ${plan.added.length} added, ${plan.removed.length} removed, ${plan.kept.length} kept${coveredPart}`;
   if (opts.dryRun) {
     if (plan.changed) writeSync(1, diffText(before, plan.text));
     writeSync(2, `sesame: ${summary} (dry run: ${file} not changed)\n`);

@@ -14,9 +14,13 @@
 // is the account name lowercased, accents dropped, every run of other characters turned into "-";
 // the role keeps its case (permission set names are identifiers people recognise) with characters
 // a sesame name cannot hold turned into "-". An account whose name leaves no slug uses its id.
+// An account/role a session outside the region already covers (hand-written or imported: same sso-session
+// or one with the same start URL, same account id, same role) is not generated again; it is reported in
+// `covered` with the name of the session that covers it.
 // Collisions, resolved the same way on every run:
-//   - two assignments deriving the same name (two accounts with the same name) → both carry the
-//     account id: `dev-111111111111.Admin`, `dev-222222222222.Admin`;
+//   - two accounts whose names give the same slug → every session of each of those accounts carries its
+//     account id (`prod-111111111111.Deploy`, `prod-111111111111.ReadOnlyAccess` beside
+//     `prod-222222222222.ReadOnlyAccess`), so the names of one account never mix the two shapes;
 //   - a name some session outside this region already has (hand-written, another SSO's region;
 //     compared case-insensitively) → the generated one carries the account id;
 //   - still taken → `-2`, `-3`, … at the end.
@@ -47,6 +51,8 @@ export interface SyncPlan {
   stale: string[];
   /** generated sessions whose name had to change (their old name became unusable) */
   renamed?: { from: string; to: string }[];
+  /** account/roles not generated because a session outside the region already covers them */
+  covered?: { accountId: string; roleName: string; session: string }[];
   changed: boolean;
 }
 
@@ -291,14 +297,18 @@ export function planSync(catalogText: string, ssoName: string, assignments: Assi
   const taken = namesOutside(catalogText, outside, blocks);
   const takenLower = new Set([...taken].map((n) => n.toLowerCase()));
 
-  // One entry per account/role, in the order the region lists them.
+  // One entry per account/role, in the order the region lists them; none for what a session outside covers.
+  const coveredBy = coveringSessions(catalogText, ssoName, new Set(blocks.map((b) => b.name)));
+  const covered: { accountId: string; roleName: string; session: string }[] = [];
   const seen = new Set<string>();
   const wanted = assignments
     .filter((a) => {
       const k = key(a.accountId, a.roleName);
       if (seen.has(k)) return false;
       seen.add(k);
-      return true;
+      const by = coveredBy.get(k);
+      if (by !== undefined) covered.push({ accountId: a.accountId, roleName: a.roleName, session: by });
+      return by === undefined;
     })
     .sort((x, y) => compare(x.accountName, y.accountName) || compare(x.roleName, y.roleName) || compare(x.accountId, y.accountId));
 
@@ -326,11 +336,21 @@ export function planSync(catalogText: string, ssoName: string, assignments: Assi
   // 2. New names, in region order, so the same catalog and assignments always give the same names.
   const derived = new Map<string, number>();
   for (const a of wanted) derived.set(sessionName(a).toLowerCase(), (derived.get(sessionName(a).toLowerCase()) ?? 0) + 1);
+  // Accounts per slug: a slug two accounts share qualifies every session of both.
+  const accountsOfSlug = new Map<string, Set<string>>();
+  for (const a of wanted) {
+    const slug = accountSlug(a.accountName);
+    if (slug === "") continue;
+    const set = accountsOfSlug.get(slug) ?? new Set<string>();
+    set.add(a.accountId);
+    accountsOfSlug.set(slug, set);
+  }
   for (const a of wanted) {
     const k = key(a.accountId, a.roleName);
     if (names.has(k)) continue;
     const base = sessionName(a);
-    let name = (derived.get(base.toLowerCase()) ?? 0) > 1 || used.has(base.toLowerCase()) ? sessionName(a, true) : base;
+    const shared = (accountsOfSlug.get(accountSlug(a.accountName))?.size ?? 0) > 1;
+    let name = shared || (derived.get(base.toLowerCase()) ?? 0) > 1 || used.has(base.toLowerCase()) ? sessionName(a, true) : base;
     for (let n = 2; used.has(name.toLowerCase()); n++) name = sessionName(a, true, n);
     names.set(k, name);
     used.add(name.toLowerCase());
@@ -379,7 +399,7 @@ export function planSync(catalogText: string, ssoName: string, assignments: Assi
 
   // No region and nothing to put in one: the file stays as it is.
   if (!region && entries.length === 0) {
-    return { text: catalogText, added, removed, kept, stale, renamed, changed: false };
+    return { text: catalogText, added, removed, kept, stale, renamed, covered, changed: false };
   }
   const endEol = region ? lines[region.end]!.eol : eol;
   const regionText = beginMarker(ssoName) + eol + entries.map((e) => e.text).join(eol) + endMarker(ssoName) + endEol;
@@ -398,7 +418,7 @@ export function planSync(catalogText: string, ssoName: string, assignments: Assi
     text = catalogText + sep + regionText;
   }
   verify(catalogText, text, expected, file, ssoName);
-  return { text, added, removed, kept, stale, renamed, changed: text !== catalogText };
+  return { text, added, removed, kept, stale, renamed, covered, changed: text !== catalogText };
 }
 
 /** Line indexes of this SSO's markers; refuses a region that is not whole or not alone. */
@@ -475,6 +495,35 @@ function namesOutside(catalogText: string, outside: Line[], blocks: Block[]): Se
     for (const n of Object.keys(sessions)) if (!inRegion.has(n)) names.add(n);
   }
   return names;
+}
+
+/**
+ * account/role → the session outside the region that already gives it: type sso, same account id and role,
+ * and an sso-session with this one's start URL (the same one, or another for the same portal). Only when the
+ * catalog parses; otherwise nothing counts as covered (and the validator has the last word anyway).
+ */
+function coveringSessions(catalogText: string, ssoName: string, inRegion: ReadonlySet<string>): Map<string, string> {
+  const out = new Map<string, string>();
+  const data = tryParse(catalogText);
+  const ssoTables = data?.["sso-session"] as Record<string, Record<string, unknown>> | undefined;
+  const sessions = data?.session as Record<string, Record<string, unknown>> | undefined;
+  if (!ssoTables || !sessions || typeof ssoTables !== "object" || typeof sessions !== "object") return out;
+  const urlOf = (n: unknown): string | undefined => {
+    const t = typeof n === "string" ? ssoTables[n] : undefined;
+    const u = t && typeof t === "object" ? t.sso_start_url : undefined;
+    return typeof u === "string" ? u.replace(/\/+$/, "") : undefined;
+  };
+  const mine = urlOf(ssoName);
+  if (mine === undefined) return out;
+  for (const name of Object.keys(sessions).sort(compare)) {
+    const t = sessions[name];
+    if (inRegion.has(name) || !t || typeof t !== "object" || t.type !== "sso") continue;
+    if (typeof t.sso_account_id !== "string" || typeof t.sso_role_name !== "string") continue;
+    if (t.sso_session !== ssoName && urlOf(t.sso_session) !== mine) continue;
+    const k = key(t.sso_account_id, t.sso_role_name);
+    if (!out.has(k)) out.set(k, name);
+  }
+  return out;
 }
 
 function tryParse(text: string): Record<string, unknown> | undefined {

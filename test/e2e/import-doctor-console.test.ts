@@ -215,10 +215,10 @@ describe("import", () => {
 
     // config: the imported profiles are sesame's now (their other settings kept); ci and tool untouched
     const config = read(a.config);
-    expect(config).toContain(`[profile bob]\nsesame_managed = true\ncredential_process = ${BIN} credential-process bob\nregion = eu-west-1\ncli_pager =\n`);
-    expect(config).toContain(`[profile deploy]\nsesame_managed = true\ncredential_process = ${BIN} credential-process deploy\nregion = eu-west-1\n\n`);
+    expect(config).toContain(`[profile bob]\nsesame_managed = true\nsesame_catalog = ${a.w.catalog}\ncredential_process = ${BIN} credential-process bob\nregion = eu-west-1\ncli_pager =\n`);
+    expect(config).toContain(`[profile deploy]\nsesame_managed = true\nsesame_catalog = ${a.w.catalog}\ncredential_process = ${BIN} credential-process deploy\nregion = eu-west-1\n\n`);
     expect(config).not.toContain("source_profile");
-    expect(config).toContain(`[profile carol]\nsesame_managed = true\ncredential_process = ${BIN} credential-process carol\nregion = us-west-2\n`);
+    expect(config).toContain(`[profile carol]\nsesame_managed = true\nsesame_catalog = ${a.w.catalog}\ncredential_process = ${BIN} credential-process carol\nregion = us-west-2\n`);
     expect(config).toContain("[profile ci]\nrole_arn = arn:aws:iam::222222222222:role/CI\ncredential_source = Ec2InstanceMetadata\n");
     expect(config).toContain("[profile tool]\ncredential_process = /usr/local/bin/other-tool\n");
     expect(config).toContain("[sso-session corp]\n"); // the AWS CLI's own sso-session stays

@@ -63,7 +63,7 @@ describe("real AWS clients through the credential_process lines profiles sync wr
     const text = readFileSync(w.env.AWS_CONFIG_FILE!, "utf8");
     expect(text).toBe(
       ["alice", "dev", "prod"]
-        .map((n) => `[profile ${n}]\nsesame_managed = true\ncredential_process = ${SELF} credential-process ${n}\nregion = eu-west-1\n`)
+        .map((n) => `[profile ${n}]\nsesame_managed = true\nsesame_catalog = ${w.catalog}\ncredential_process = ${SELF} credential-process ${n}\nregion = eu-west-1\n`)
         .join("\n"),
     );
   });
@@ -237,10 +237,12 @@ const OLD_PROD = CRLF(["[profile prod]", "sesame_managed = true", "credential_pr
 const HAND_WRITTEN = BEFORE + "\r\n" + OLD_PROD + "\r\n" + AFTER;
 const FOREIGN_ONLY = BEFORE + "\r\n" + AFTER;
 
+/** The catalog the managed blocks record (sesame_catalog): the world's, set once it exists. */
+let syncedCatalog = "";
 const managed = (name: string, extra: string[] = []) =>
-  CRLF([`[profile ${name}]`, "sesame_managed = true", `credential_process = ${SELF} credential-process ${name}`, "region = eu-west-1", ...extra]);
-/** prod updated in place (header and the user's key kept), alice added right after it, dev skipped. */
-const SYNCED = BEFORE + "\r\n" + managed("prod", ["output = text"]) + "\r\n" + managed("alice") + "\r\n" + AFTER;
+  CRLF([`[profile ${name}]`, "sesame_managed = true", `sesame_catalog = ${syncedCatalog}`, `credential_process = ${SELF} credential-process ${name}`, "region = eu-west-1", ...extra]);
+/** prod updated in place (header and the user's key kept, the catalog recorded), alice added right after it, dev skipped. */
+const SYNCED = () => BEFORE + "\r\n" + managed("prod", ["output = text"]) + "\r\n" + managed("alice") + "\r\n" + AFTER;
 
 describe("profiles sync through the binary on a hand-written config", () => {
   let w: World;
@@ -251,6 +253,7 @@ describe("profiles sync through the binary on a hand-written config", () => {
 
   beforeAll(async () => {
     w = await world();
+    syncedCatalog = w.catalog;
     config = w.env.AWS_CONFIG_FILE!;
     mkdirSync(join(w.home, ".aws"), { recursive: true });
   });
@@ -267,7 +270,7 @@ describe("profiles sync through the binary on a hand-written config", () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toBe("");
     expect(r.stderr).toBe(skipWarning() + `sesame: profiles sync: added 1, updated 1, removed 0, skipped 1 (${config})\n`);
-    expect(readFileSync(config, "utf8")).toBe(SYNCED);
+    expect(readFileSync(config, "utf8")).toBe(SYNCED());
     expect(readFileSync(`${config}.sesame-backup`, "utf8")).toBe(HAND_WRITTEN);
     expect(statSync(config).mode & 0o777).toBe(0o600);
   });
@@ -280,7 +283,7 @@ describe("profiles sync through the binary on a hand-written config", () => {
     const again = await sync();
     expect(again.code).toBe(0);
     expect(again.stderr).toBe(skipWarning() + `sesame: profiles sync: added 0, updated 0, removed 0, skipped 1 (${config})\n`);
-    expect(readFileSync(config, "utf8")).toBe(SYNCED);
+    expect(readFileSync(config, "utf8")).toBe(SYNCED());
     expect(statSync(config).ino).toBe(ino);
     expect(statSync(`${config}.sesame-backup`).ino).toBe(backupIno);
   });
@@ -293,7 +296,7 @@ describe("profiles sync through the binary on a hand-written config", () => {
     expect(r.stderr).toBe(skipWarning() + "sesame: profiles sync (dry run, nothing written): added 1, updated 1, removed 0, skipped 1\n");
     expect(r.stdout).toStartWith(`--- ${config}\n+++ ${config} (after sesame profiles sync)\n@@ `);
     // applied to the file, the diff gives exactly what a real run writes (checked against it line by line)
-    expect(applyUnifiedDiff(HAND_WRITTEN, r.stdout)).toBe(SYNCED);
+    expect(applyUnifiedDiff(HAND_WRITTEN, r.stdout)).toBe(SYNCED());
     expect(r.stdout).toContain(`\n+[profile alice]\r\n`);
     expect(readFileSync(config, "utf8")).toBe(HAND_WRITTEN);
     expect(statSync(config).ino).toBe(ino);

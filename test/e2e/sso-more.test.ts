@@ -66,7 +66,7 @@ describe("client registration", () => {
     w.emu.faults.throttle("ListAccountRoles", 3, "sso");
     w.emu.resetCalls();
     const r = await w.run(["sso", "sync", "corp"]);
-    expect(r.stderr).toContain("4 accounts, 4 roles: 4 added");
+    expect(r.stderr).toContain("4 accounts, 4 roles: 3 added, 0 removed, 0 kept, 1 already covered"); // [session.admin] covers one
     expect(r.code).toBe(0);
     expect(w.emu.callsFor("ListAccounts", "sso").filter((c) => c.status === 429)).toHaveLength(2);
     expect(w.emu.callsFor("ListAccountRoles", "sso").filter((c) => c.status === 429)).toHaveLength(3);

@@ -337,12 +337,15 @@ describe("sso sync, logout, AWS CLI interop", () => {
     expect(readFileSync(w.catalog, "utf8")).toBe(before);
     const r = await w.run(["sso", "sync", "corp"]);
     expect(r.code).toBe(0);
-    expect(r.stderr).toContain("6 accounts, 12 roles: 12 added");
+    // the hand-written [session.admin] already covers dev's AdministratorAccess: not added twice
+    expect(r.stderr).toContain('sesame: skipped 111111111111 AdministratorAccess: session "admin" already covers it\n');
+    expect(r.stderr).toContain("6 accounts, 12 roles: 11 added, 0 removed, 0 kept, 1 already covered");
+    expect(readFileSync(w.catalog, "utf8")).not.toContain("dev.AdministratorAccess");
     expect(w.emu.callsFor("ListAccounts", "sso").length).toBeGreaterThanOrEqual(3); // 6 accounts, 2 a page
     const after = readFileSync(w.catalog, "utf8");
     expect(after.startsWith(before)).toBe(true); // hand-written part untouched
     const rows = JSON.parse((await w.run(["list", "--json"])).stdout) as { name: string; type: string }[];
-    expect(rows.filter((x) => x.type === "sso")).toHaveLength(13);
+    expect(rows.filter((x) => x.type === "sso")).toHaveLength(12);
     const c = await w.run(["credential-process", "team-4.PowerUser"]);
     expect(c.code).toBe(0);
     // idempotent

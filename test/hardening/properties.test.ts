@@ -216,7 +216,8 @@ function ownedLines(text: string): { text: string; eol: string; kind: string }[]
   return splitOwned(text).owned;
 }
 function splitOwned(text: string): { foreign: { text: string; eol: string; kind: string }[]; owned: { text: string; eol: string; kind: string }[] } {
-  const doc = parseIni(text);
+  // The byte order mark belongs to the file, not to a line: it is checked on its own (syncVerdict).
+  const doc = parseIni(text.replace(/^\xEF\xBB\xBF/, ""));
   const owned = new Array<boolean>(doc.lines.length).fill(false);
   for (const s of doc.sections) {
     if (profileOfHeader(s.header) !== undefined && isManaged(doc, s)) for (let i = s.start; i < ownedEnd(doc, s); i++) owned[i] = true;
@@ -275,6 +276,8 @@ function roundTripVerdict([t, w]: [string, WantedProfile[]]): void {
 
 function syncVerdict([t, w]: [string, WantedProfile[]]): void {
   const r = syncProfiles(t, w);
+  // 0. a byte order mark stays in front, once
+  if (t.startsWith("\xEF\xBB\xBF") !== r.text.startsWith("\xEF\xBB\xBF") || r.text.startsWith("\xEF\xBB\xBF\xEF\xBB\xBF")) throw new Error("the byte order mark moved");
   // 1. every non-blank line outside managed blocks comes back, same text, same order, same ending
   //    (the file's last line may gain the ending a profile appended after it needs)
   //    (a comment the user put inside a managed block may come out below sesame's keys: it was not outside)

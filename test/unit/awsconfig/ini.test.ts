@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { lineEnding, parseIni, profileOfHeader, renderLines, splitLines } from "../../../src/awsconfig/ini.ts";
+import { bomOf, dominantLineEnding, lineEnding, parseIni, profileOfHeader, renderLines, splitLines } from "../../../src/awsconfig/ini.ts";
 
 // Files a real ~/.aws/config can look like; each must come back byte for byte.
 const SAMPLES: Record<string, string> = {
@@ -89,4 +89,23 @@ test.each([
   ["preview", undefined],
 ])("header [%s] names profile %p", (header, name) => {
   expect(profileOfHeader(header)).toBe(name);
+});
+
+describe("what every AWS SDK reads past", () => {
+  test("a UTF-8 byte order mark before the first header (decoded as UTF-8 or as latin1) is read past and kept in the text", () => {
+    for (const bom of ["\ufeff", "\xEF\xBB\xBF"]) {
+      const text = `${bom}[carol]\r\naws_access_key_id = AKIA\r\n`;
+      const doc = parseIni(text);
+      expect(doc.lines[0]).toMatchObject({ kind: "header", name: "carol" });
+      expect(doc.sections[1]!.header).toBe("carol");
+      expect(renderLines(doc.lines)).toBe(text);
+      expect(bomOf(text)).toBe(bom);
+    }
+  });
+
+  test("a lone \\r ends a line, as Python's universal newlines read it", () => {
+    const doc = parseIni("[carol]\raws_access_key_id = AKIA\r");
+    expect(doc.lines.map((l) => [l.kind, l.eol])).toEqual([["header", "\r"], ["key", "\r"]]);
+    expect(dominantLineEnding("[a]\rk = v\r")).toBe("\r");
+  });
 });

@@ -1,5 +1,7 @@
 import { describe, expect, test } from "bun:test";
-import { commandLine, syncProfiles, type WantedProfile } from "../../../src/awsconfig/managed.ts";
+import { parseIni } from "../../../src/awsconfig/ini.ts";
+import { commandLine, ownerOf, shellWords, syncProfiles, type WantedProfile } from "../../../src/awsconfig/managed.ts";
+import { UsageError } from "../../../src/errors.ts";
 
 const cp = (name: string) => `/opt/sesame credential-process ${name}`;
 const want = (name: string, region?: string): WantedProfile => (region ? { name, credentialProcess: cp(name), region } : { name, credentialProcess: cp(name) });
@@ -227,8 +229,53 @@ describe("credential_process command line", () => {
     expect(sh.stdout.toString().trimEnd().split("\n")).toEqual(argv);
   });
 
-  test("windows: double quotes around words with spaces only", () => {
+  test("windows: double quotes around words with spaces or cmd.exe metacharacters", () => {
     expect(commandLine(["C:\\Program Files\\sesame\\sesame.exe", "credential-process", "dev"], "win32")).toBe('"C:\\Program Files\\sesame\\sesame.exe" credential-process dev');
     expect(commandLine(["C:\\bin\\sesame.exe"], "win32")).toBe("C:\\bin\\sesame.exe");
+    // cmd.exe (the JS SDK's runner) would end the command at & or |, redirect at < >, escape at ^
+    for (const c of ["&", "|", "<", ">", "^", "(", ")", ",", ";", "=", "!"]) {
+      expect(commandLine([`C:\\R${c}D\\sesame.exe`, "credential-process", "dev"], "win32")).toBe(`"C:\\R${c}D\\sesame.exe" credential-process dev`);
+    }
+    expect(commandLine(["C:\\bin\\sesame.exe", "credential-process", "a=b"], "win32")).toBe('C:\\bin\\sesame.exe credential-process "a=b"');
+  });
+
+  test("windows: % and \" cannot be protected from cmd.exe: refused with one line", () => {
+    expect(() => commandLine(["C:\\100%\\sesame.exe"], "win32")).toThrow(/holds % or "/);
+    expect(() => commandLine(['C:\\a"b\\sesame.exe'], "win32")).toThrow(/holds % or "/);
+  });
+
+  test("a word with a line break or another control character is refused on every platform", () => {
+    for (const platform of ["linux", "darwin", "win32"]) {
+      for (const bad of ["/tmp/x\n[profile pwn]", "/tmp/x\r", "/tmp/\x1b[31m", "/tmp/\x00", "/tmp/\u2028"]) {
+        let err: unknown;
+        try {
+          commandLine(["/usr/bin/sesame", "credential-process", "dev", "--config", bad], platform);
+        } catch (e) {
+          err = e;
+        }
+        expect(err).toBeInstanceOf(UsageError);
+        expect((err as UsageError).toLine()).not.toContain("\n");
+        expect((err as UsageError).toLine()).not.toContain("\x1b");
+      }
+    }
+    // a tab is an ordinary character inside a value
+    expect(commandLine(["/tmp/a\tb"], "linux")).toBe('"/tmp/a\tb"');
+  });
+});
+
+describe("which catalog a managed block belongs to", () => {
+  const block = (body: string) => {
+    const doc = parseIni(`[profile p]\nsesame_managed = true\n${body}`);
+    return ownerOf(doc, doc.sections[1]!, "/home/me/.config/sesame/sessions.toml");
+  };
+  test("sesame_catalog, else --config of its credential_process, else the default catalog; a hand-marked block has none", () => {
+    expect(block("sesame_catalog = /w/work.toml\ncredential_process = sesame credential-process p\n")).toBe("/w/work.toml");
+    expect(block("credential_process = '/opt/it'\\''s/sesame' credential-process p --config \"/my dir/c.toml\"\n")).toBe("/my dir/c.toml");
+    expect(block("credential_process = /usr/bin/sesame credential-process p\n")).toBe("/home/me/.config/sesame/sessions.toml");
+    expect(block("role_arn = arn:aws:iam::111111111111:role/R\n")).toBe("");
+  });
+  test("shellWords undoes every quoting commandLine writes", () => {
+    const argv = ["/Users/Jane Doe/bin/sesame", "credential-process", "dev", "--config", "/tmp/it's $HOME/s.toml", "a\\b"];
+    expect(shellWords(commandLine(argv, "linux"))).toEqual(argv);
   });
 });

@@ -44,8 +44,8 @@ describe("profiles sync", () => {
     expect(r.stdout).toBe("");
     expect(r.stderr).toBe(`sesame: profiles sync: added 2, updated 0, removed 0, skipped 0 (${h.config})\n`);
     expect(readFileSync(h.config, "utf8")).toBe(
-      "[profile alice]\nsesame_managed = true\ncredential_process = /opt/sesame/bin/sesame credential-process alice\nregion = eu-west-1\n\n" +
-        "[profile dev]\nsesame_managed = true\ncredential_process = /opt/sesame/bin/sesame credential-process dev\nregion = us-east-2\n",
+      `[profile alice]\nsesame_managed = true\nsesame_catalog = ${h.catalogFile}\ncredential_process = /opt/sesame/bin/sesame credential-process alice\nregion = eu-west-1\n\n` +
+        `[profile dev]\nsesame_managed = true\nsesame_catalog = ${h.catalogFile}\ncredential_process = /opt/sesame/bin/sesame credential-process dev\nregion = us-east-2\n`,
     );
     expect(existsSync(`${h.config}.sesame-backup`)).toBe(false); // nothing to back up
     expect(statSync(join(h.dir, ".aws")).isDirectory()).toBe(true);
@@ -79,7 +79,7 @@ describe("profiles sync", () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toStartWith(`--- ${h.config}\n+++ ${h.config} (after sesame profiles sync)\n@@ `);
     // the file's own CRLF endings, so the output is a patch that applies
-    expect(r.stdout).toContain("+[profile dev]\r\n+sesame_managed = true\r\n+credential_process = /opt/sesame/bin/sesame credential-process dev\r\n+region = us-east-2\r\n");
+    expect(r.stdout).toContain(`+[profile dev]\r\n+sesame_managed = true\r\n+sesame_catalog = ${h.catalogFile}\r\n+credential_process = /opt/sesame/bin/sesame credential-process dev\r\n+region = us-east-2\r\n`);
     expect(r.stderr).toBe("sesame: profiles sync (dry run, nothing written): added 2, updated 0, removed 0, skipped 0\n");
     expect(readFileSync(h.config, "utf8")).toBe(FOREIGN);
     expect(statSync(h.config).ino).toBe(ino);

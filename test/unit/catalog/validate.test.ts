@@ -52,6 +52,13 @@ describe("a valid catalog", () => {
     }
   });
 
+  test("a refresh_margin below every session's default lifetime is accepted", () => {
+    const cat = load(`[defaults]\nrefresh_margin = "59m"\n[session.u]\ntype = "iam-user"\n[session.a]\ntype = "assume-role"\nsource = "u"\nrole_arn = "arn:aws:iam::111111111111:role/R"\n[session.b]\ntype = "assume-role"\nsource = "u"\nrole_arn = "arn:aws:iam::111111111111:role/R"\nduration_seconds = 3600\n`);
+    expect(cat.defaults.refreshMargin).toBe(3540);
+    // an explicit duration_seconds longer than the margin lifts the default: 2h margin, 3h user
+    expect(load(`[defaults]\nrefresh_margin = "2h"\n[session.u]\ntype = "iam-user"\nduration_seconds = 10800\n`).sessions.size).toBe(1);
+  });
+
   test("the default refresh margin is 15 minutes", () => {
     expect(load(`[session.a]\ntype = "iam-user"\n`).defaults.refreshMargin).toBe(900);
   });
@@ -93,6 +100,9 @@ describe("refusals name file:line:col and what to change", () => {
     ["unknown table", `[sessions.a]\ntype = "iam-user"\n`, 1, 1, /unknown table \[sessions\].*did you mean "session"/],
     ["bad region", `[session.a]\ntype = "iam-user"\nregion = "Europe"\n`, 3, 10, /not an AWS region name/],
     ["lifetime not longer than the margin", `[defaults]\nrefresh_margin = "20m"\n[session.a]\ntype = "iam-user"\nduration_seconds = 1000\n`, 5, 20, /not longer than refresh_margin/],
+    ["refresh_margin not shorter than an assume-role's default hour", `[defaults]\nrefresh_margin = "1h"\n[session.u]\ntype = "iam-user"\n[session.a]\ntype = "assume-role"\nsource = "u"\nrole_arn = "arn:aws:iam::111111111111:role/R"\n`, 2, 18, /refresh_margin \(3600s\) is not shorter than the 1 hour session "a" \(assume-role\) gets by default/],
+    ["refresh_margin not shorter than an sso role's 1 hour floor", `[defaults]\nrefresh_margin = "2h"\n[sso-session.c]\nsso_start_url = "https://x.awsapps.com/start"\nsso_region = "eu-west-1"\n[session.a]\ntype = "sso"\nsso_session = "c"\nsso_account_id = "123456789012"\nsso_role_name = "R"\n`, 2, 18, /session "a" \(sso\) gets by default.*lower refresh_margin below 3600s/],
+    ["refresh_margin of 12h against an iam-user's default 12 hours", `[defaults]\nrefresh_margin = "12h"\n[session.a]\ntype = "iam-user"\n`, 2, 18, /the 12 hours session "a" \(iam-user\)/],
     ["invalid TOML", `[session.a]\ntype = "iam-user\n`, 2, 17, /not valid TOML/],
     ["bad session name characters", `[session."my role"]\ntype = "iam-user"\n`, 1, 1, /name "my role" cannot be used/],
   ])("%s", (_label, toml, line, col, message) => {

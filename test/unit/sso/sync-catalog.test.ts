@@ -228,12 +228,27 @@ describe("pruning", () => {
 
   test("hand-written sessions of the same SSO are never pruned or rewritten", () => {
     const hand = `${SSO}\n[session.mine]\ntype = "sso"\nsso_session = "corp"\nsso_account_id = "111111111111"\nsso_role_name = "AdministratorAccess"\n`;
-    const first = planSync(hand, "corp", [dev]);
+    const first = planSync(hand, "corp", [dev, devRO]);
     expect(first.text.startsWith(hand)).toBe(true);
     const second = planSync(first.text, "corp", []);
     expect(second.text.startsWith(hand)).toBe(true);
-    expect(second.removed).toEqual(["dev.AdministratorAccess"]);
+    expect(second.removed).toEqual(["dev.ReadOnly"]);
     expect(load(second.text).sessions.has("mine")).toBe(true);
+  });
+
+  test("an account/role a session outside the region already covers is skipped and reported", () => {
+    // same sso-session, or another sso-session with the same start URL (trailing slash aside)
+    const hand = `${SSO}\n[sso-session.twin]\nsso_start_url = "https://corp.awsapps.com/start/"\nsso_region = "eu-west-1"\n\n[session.dev-account]\ntype = "sso"\nsso_session = "corp"\nsso_account_id = "111111111111"\nsso_role_name = "AdministratorAccess"\n\n[session.ro]\ntype = "sso"\nsso_session = "twin"\nsso_account_id = "111111111111"\nsso_role_name = "ReadOnly"\n`;
+    const plan = planSync(hand, "corp", [dev, devRO, prod]);
+    expect(plan.added).toEqual(["production.ReadOnly"]);
+    expect(plan.covered).toEqual([
+      { accountId: "111111111111", roleName: "AdministratorAccess", session: "dev-account" },
+      { accountId: "111111111111", roleName: "ReadOnly", session: "ro" },
+    ]);
+    expect(plan.text).not.toContain("dev.AdministratorAccess");
+    // another portal's session for the same account/role covers nothing
+    const other = `${SSO}\n${OTHER_SSO}\n[session.x]\ntype = "sso"\nsso_session = "other"\nsso_account_id = "111111111111"\nsso_role_name = "AdministratorAccess"\n`;
+    expect(planSync(other, "corp", [dev]).added).toEqual(["dev.AdministratorAccess"]);
   });
 });
 
@@ -256,6 +271,14 @@ describe("names", () => {
     expect(sessionName(long, true)).toContain("666666666666");
     const plan = planSync(SSO, "corp", [long, { ...long, accountId: "777777777777" }]);
     expect(load(plan.text).sessions.size).toBe(2);
+  });
+
+  test("two accounts with the same name: every session of both carries its account id, whatever its role", () => {
+    const a1: Assignment = { accountId: "111111111111", accountName: "prod", roleName: "Deploy" };
+    const a2: Assignment = { accountId: "111111111111", accountName: "prod", roleName: "ReadOnlyAccess" };
+    const b: Assignment = { accountId: "222222222222", accountName: "Prod", roleName: "ReadOnlyAccess" };
+    const plan = planSync(SSO, "corp", [a1, a2, b]);
+    expect([...plan.added].sort()).toEqual(["prod-111111111111.Deploy", "prod-111111111111.ReadOnlyAccess", "prod-222222222222.ReadOnlyAccess"]);
   });
 
   test("two accounts with the same name: both carry their account id", () => {
