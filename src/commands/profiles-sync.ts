@@ -4,6 +4,7 @@
 //
 // The file is handled as latin1 text: one char per byte, so bytes that are not valid UTF-8 (or a BOM)
 // come back exactly as they were; the few strings sesame writes are turned into UTF-8 bytes first.
+import { sessionRegion } from "../catalog/catalog.ts";
 import { Buffer } from "node:buffer";
 import { readFileSync, realpathSync, writeSync } from "node:fs";
 import { homedir } from "node:os";
@@ -80,7 +81,7 @@ export function wantedProfilesOf(cat: Catalog, env: Env, argv: readonly string[]
   const extra = atDefault ? [] : ["--config", catalogFile];
   return [...cat.sessions.values()].map((s) => {
     const p: WantedProfile = { name: s.name, credentialProcess: asBytes(commandLine([...argv, "credential-process", s.name, ...extra], platform)) };
-    const region = s.region ?? cat.defaults.region;
+    const region = sessionRegion(s, cat);
     if (region) p.region = asBytes(region);
     return p;
   });
