@@ -222,7 +222,7 @@ function unknownGlobalFlag(words: string[]): string | undefined {
 
 /** cac's own wording, without echoing stray arguments: someone may have typed a secret there. */
 function cacMessage(e: unknown): string {
-  const m = ((e as Error).message ?? String(e)).replace(/`/g, "");
+  const m = ((e as Error).message ?? String(e)).replace(/`/g, "").replace(/^Unknown option/, "unknown option");
   const unused = /^Unused args: (.*)$/.exec(m);
   if (unused) {
     const n = unused[1]!.split(", ").length;
