@@ -152,6 +152,7 @@ export async function runCli(argv: string[]): Promise<number> {
     .option("--sessions", "print the session names, one per line (what the scripts call)")
     .action(run(async () => {
       const spec = cli.commands.map((c) => ({ name: c.name, description: c.description, options: c.options.map((o) => o.rawName) }));
+      spec.push({ name: "help", description: "help for sesame or one of its commands", options: [] });
       const global = cli.globalCommand.options.map((o) => o.rawName);
       return (await import("./commands/completion.ts")).completion((cli.args as string[])[0], cli.options as { config?: string; sessions?: boolean }, global, spec);
     }));
