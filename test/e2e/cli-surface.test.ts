@@ -226,6 +226,21 @@ describe("the process", () => {
   });
 });
 
+describe("runtime variables (docs/environment.md)", () => {
+  test("NODE_OPTIONS loads nothing into the binary; BUN_OPTIONS does (Bun 1.4.5 has no switch to stop it: documented)", async () => {
+    const marker = join(w.home, "evil-ran");
+    const evil = join(w.home, "evil.js");
+    writeFileSync(evil, `require("node:fs").writeFileSync(${JSON.stringify(marker)}, "x");`);
+    const node = await w.run(["--version"], { env: { NODE_OPTIONS: `--require ${evil}` } });
+    expect(node.code).toBe(0);
+    expect(() => readFileSync(marker)).toThrow();
+    // If this starts failing, Bun stopped honouring BUN_OPTIONS in compiled binaries: update docs/environment.md.
+    const bun = await w.run(["--version"], { env: { BUN_OPTIONS: `--preload ${evil}` } });
+    expect(bun.code).toBe(0);
+    expect(readFileSync(marker, "utf8")).toBe("x");
+  });
+});
+
 /** The core-size line of /proc/PID/limits once sesame (not yet bash) runs there and has set it to 0, or the last seen. */
 async function coreLimitOf(pid: number): Promise<string> {
   let line = "";
