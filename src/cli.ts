@@ -1,9 +1,15 @@
 // Command names, flags and help (cac). Each action imports its command module only when it runs.
 import { cac } from "cac";
 import { UsageError, SesameError } from "./errors.ts";
+import { fixFor } from "./catalog/suggest.ts";
 import { VERSION } from "./version.ts";
 
+const GLOBAL_FLAGS = new Set(["--config", "--verbose", "--help", "-h", "--version", "-v"]);
+
 export async function runCli(argv: string[]): Promise<number> {
+  // `sesame help` and `sesame help CMD` are `sesame --help` and `sesame CMD --help`.
+  const helpFor = argv[0] === "help" ? argv[1] : undefined;
+  if (argv[0] === "help") argv = helpFor !== undefined ? [helpFor, "--help"] : ["--help"];
   const cli = cac("sesame");
   let status = 0;
   let pending: Promise<number | void> | undefined;
@@ -17,9 +23,13 @@ export async function runCli(argv: string[]): Promise<number> {
   cli
     .command("credential-process <name>", "print credentials for NAME in the credential_process format")
     .option("--no-cache", "fetch new credentials even if cached ones are fresh")
+    .example("sesame credential-process NAME   as credential_process = … in a [profile] of ~/.aws/config")
     .action(run(async () => {
+      // main.ts takes this command's usual path; here only when something else stood before it
+      const o = cli.options as { config?: string; cache?: boolean };
+      const args = [...(cli.args as string[]), ...(o.config !== undefined ? ["--config", String(o.config)] : []), ...(o.cache === false ? ["--no-cache"] : [])];
       const { credentialProcess } = await import("./commands/credential-process.ts");
-      await credentialProcess(argv.slice(argv.indexOf("credential-process") + 1));
+      await credentialProcess(args);
     }));
 
   cli
@@ -29,6 +39,9 @@ export async function runCli(argv: string[]): Promise<number> {
 
   cli
     .command("secret <action> <name>", "store (set) or remove (delete) the access key of iam-user session NAME")
+    .usage("secret set|delete NAME")
+    .example("sesame secret set NAME      read the access key id and secret from the terminal or stdin")
+    .example("sesame secret delete NAME   remove them from the keyring")
     .action(run(async () => {
       const [action, name] = cli.args as string[];
       const m = await import("./commands/secret.ts");
@@ -39,6 +52,8 @@ export async function runCli(argv: string[]): Promise<number> {
 
   cli
     .command("cache <action>", "cache clear: forget every cached credential")
+    .usage("cache clear")
+    .example("sesame cache clear")
     .action(run(async () => {
       const [action] = cli.args as string[];
       if (action !== "clear") throw new UsageError(`unknown cache action "${action}"`, "use: sesame cache clear");
@@ -51,6 +66,8 @@ export async function runCli(argv: string[]): Promise<number> {
     // `--`, flags meant for COMMAND would be read as sesame's: allow them here only to refuse them
     // with a useful message instead of cac's "Unknown option".
     .allowUnknownOptions()
+    .usage("exec NAME -- COMMAND [ARGS…]")
+    .example("sesame exec prod -- aws s3 ls      everything after -- is the command and its own flags")
     .action(run(async () => {
       const [name, ...before] = cli.args as string[];
       const after = (cli.options["--"] ?? []) as string[];
@@ -79,6 +96,8 @@ export async function runCli(argv: string[]): Promise<number> {
   cli
     .command("profiles <action>", "profiles sync: one [profile NAME] per session in ~/.aws/config ($AWS_CONFIG_FILE), using credential_process")
     .option("--dry-run", "print what would change as a diff and write nothing")
+    .usage("profiles sync [--dry-run]")
+    .example("sesame profiles sync --dry-run")
     .action(run(async () => {
       const [action] = cli.args as string[];
       if (action !== "sync") throw new UsageError(`unknown profiles action "${action}"`, "use: sesame profiles sync [--dry-run]");
@@ -98,6 +117,8 @@ export async function runCli(argv: string[]): Promise<number> {
 
   cli
     .command("sso <action> <sso>", "sso sync: add a session for every account and role the sign-in reaches")
+    .usage("sso sync SSO [--dry-run] [--no-prune] [--region REGION]")
+    .example("sesame sso sync work --dry-run")
     .option("--dry-run", "print the change to the catalog as a diff and write nothing")
     .option("--no-prune", "keep sessions whose account or role is no longer reachable")
     .option("--region <region>", "region = … for every generated session")
@@ -131,18 +152,34 @@ export async function runCli(argv: string[]): Promise<number> {
     .option("--sessions", "print the session names, one per line (what the scripts call)")
     .action(run(async () => {
       const spec = cli.commands.map((c) => ({ name: c.name, description: c.description, options: c.options.map((o) => o.rawName) }));
+      spec.push({ name: "help", description: "help for sesame or one of its commands", options: [] });
       const global = cli.globalCommand.options.map((o) => o.rawName);
       return (await import("./commands/completion.ts")).completion((cli.args as string[])[0], cli.options as { config?: string; sessions?: boolean }, global, spec);
     }));
 
   // cac marks every --no-X flag "(default: true)", which reads as if the flag were on by default.
-  cli.help((sections) => sections.map((sec) => ({ ...sec, body: sec.body.replace(/ \(default: true\)/g, "") })));
+  // A command's help also says what it does, and its examples are indented like the rest.
+  cli.help((sections) => {
+    const out = sections.map((sec) => ({ ...sec, body: (sec.title === "Examples" ? sec.body.replace(/^/gm, "  $ ") : sec.body).replace(/ \(default: true\)/g, "") }));
+    const cmd = cli.matchedCommand;
+    if (cmd) out.splice(2, 0, { body: `  ${cmd.description}` });
+    return out;
+  });
   cli.version(VERSION);
 
+  if (helpFor !== undefined && !cli.commands.some((c) => c.name === helpFor)) {
+    throw new UsageError(`unknown command "${helpFor}"`, fixFor(helpFor, cli.commands.map((c) => c.name), "run: sesame help"));
+  }
   try {
     cli.parse(["sesame", "sesame", ...argv], { run: false });
   } catch (e) {
     throw new UsageError(cacMessage(e), "run: sesame --help");
+  }
+  if (!cli.matchedCommand) {
+    // An unknown flag before the command (`sesame --bogus list`) swallows the command as its value:
+    // refuse it rather than print help and exit 0 into a credential_process pipe.
+    const stray = unknownGlobalFlag(dd(argv));
+    if (stray) throw new UsageError(`unknown option ${stray}`, "run: sesame --help");
   }
   if (cli.options.help || cli.options.version) return 0;
   if (!cli.matchedCommand) {
@@ -150,8 +187,11 @@ export async function runCli(argv: string[]): Promise<number> {
       cli.outputHelp();
       return 0;
     }
-    throw new UsageError(`unknown command "${cli.args[0]}"`, "run: sesame --help");
+    const word = String(cli.args[0]);
+    throw new UsageError(`unknown command "${word}"`, fixFor(word, cli.commands.map((c) => c.name), "run: sesame --help"));
   }
+  // Every command but the warm credential-process path may hold a long-lived secret: no core dumps.
+  await (await import("./runtime/no-core-dump.ts")).disableCoreDumps();
   try {
     cli.runMatchedCommand();
   } catch (e) {
@@ -163,9 +203,27 @@ export async function runCli(argv: string[]): Promise<number> {
   return status;
 }
 
+/** The words before `--`: after it they belong to the command `exec` runs. */
+function dd(argv: string[]): string[] {
+  const i = argv.indexOf("--");
+  return i < 0 ? argv : argv.slice(0, i);
+}
+
+/** The first flag that is no global flag, by its name only (a value after "=" may be a secret). */
+function unknownGlobalFlag(words: string[]): string | undefined {
+  for (let i = 0; i < words.length; i++) {
+    const w = words[i]!;
+    if (!w.startsWith("-") || w === "-") continue;
+    const name = w.split("=")[0]!;
+    if (!GLOBAL_FLAGS.has(name)) return name;
+    if (name === "--config" && !w.includes("=")) i++; // its value
+  }
+  return undefined;
+}
+
 /** cac's own wording, without echoing stray arguments: someone may have typed a secret there. */
 function cacMessage(e: unknown): string {
-  const m = ((e as Error).message ?? String(e)).replace(/`/g, "");
+  const m = ((e as Error).message ?? String(e)).replace(/`/g, "").replace(/^Unknown option/, "unknown option");
   const unused = /^Unused args: (.*)$/.exec(m);
   if (unused) {
     const n = unused[1]!.split(", ").length;

@@ -2,16 +2,22 @@
 // straight to its small module; everything else loads the full CLI (cac) on demand.
 // No node:fs here: stderr goes through console.error, which costs nothing extra on the warm path.
 import { EXIT, SesameError } from "./errors.ts";
+import { forTerminal, forTerminalBlock } from "./output/sanitize.ts";
+
+/** 128 + SIGPIPE: what a Unix tool whose reader went away ends with (`sesame list | head -0`). */
+const CLOSED_PIPE = 141;
 
 export async function main(argv: string[]): Promise<number> {
   // Only sesame's own flags: after "--" the words belong to the command `exec` runs.
   const dd = argv.indexOf("--");
-  const verbose = (dd < 0 ? argv : argv.slice(0, dd)).includes("--verbose") || process.env.SESAME_VERBOSE === "1";
+  const own = dd < 0 ? argv : argv.slice(0, dd);
+  const verbose = own.includes("--verbose") || process.env.SESAME_VERBOSE === "1";
   if (verbose) (await import("./log.ts")).setVerbose(true);
   try {
-    if (argv[0] === "credential-process") {
+    const fast = credentialProcessArgs(argv);
+    if (fast) {
       const { credentialProcess } = await import("./commands/credential-process.ts");
-      await credentialProcess(argv.slice(1));
+      await credentialProcess(fast);
       return EXIT.ok;
     }
     if (argv.length === 1 && (argv[0] === "--version" || argv[0] === "-v")) {
@@ -26,15 +32,39 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
+/**
+ * The arguments of `credential-process` when the fast path can take it: the global flags (--config PATH,
+ * --verbose) may stand before the command as well as after it and mean the same. With --help, or anything
+ * else before the command, cac answers (help, or one usage line).
+ */
+export function credentialProcessArgs(argv: string[]): string[] | undefined {
+  const globals: string[] = [];
+  let i = 0;
+  for (; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === "--verbose" || a.startsWith("--config=")) globals.push(a);
+    else if (a === "--config") {
+      if (i + 1 >= argv.length) return undefined;
+      globals.push(a, argv[++i]!);
+    } else break;
+  }
+  if (argv[i] !== "credential-process") return undefined;
+  const rest = argv.slice(i + 1);
+  if (rest.some((a) => a === "--help" || a === "-h")) return undefined;
+  // the global ones first: a flag after the command wins, as parseArgs keeps the last
+  return [...globals, ...rest];
+}
+
 export function report(e: unknown, verbose: boolean): number {
+  if ((e as { code?: unknown })?.code === "EPIPE") return CLOSED_PIPE; // the reader left: nothing to say
   if (e instanceof SesameError) {
-    console.error(e.toLine().replace(/\s+/g, " "));
-    if (verbose && e.cause) console.error(`sesame: cause: ${String((e.cause as Error)?.stack ?? e.cause)}`);
+    console.error(forTerminal(e.toLine().replace(/\s+/g, " ")));
+    if (verbose && e.cause) console.error(forTerminalBlock(`sesame: cause: ${String((e.cause as Error)?.stack ?? e.cause)}`));
     return e.exit;
   }
-  const msg = ((e as Error)?.message ?? String(e)).split("\n")[0];
-  console.error(`sesame: internal error: ${msg} (rerun with --verbose for details)`);
-  if (verbose) console.error(`${(e as Error)?.stack ?? ""}`);
+  const msg = ((e as Error)?.message ?? String(e)).split("\n")[0]!;
+  console.error(forTerminal(`sesame: internal error: ${msg} (rerun with --verbose for details)`));
+  if (verbose) console.error(forTerminalBlock(`${(e as Error)?.stack ?? ""}`));
   return EXIT.internal;
 }
 

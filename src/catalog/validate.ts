@@ -1,4 +1,5 @@
 // Raw TOML tables → a typed Catalog. Every refusal names file:line:col and what to change.
+import { fixFor } from "./suggest.ts";
 import { CatalogError } from "../errors.ts";
 import type { ParsedToml, Pos } from "./parse.ts";
 import type { AssumeRoleSession, Catalog, Defaults, IamUserSession, Session, SsoSession, SsoSessionDef, WebIdentitySession } from "./types.ts";
@@ -334,32 +335,4 @@ function describe(v: unknown): string {
   if (typeof v === "string") return "a string";
   if (typeof v === "number" || typeof v === "bigint") return "a number";
   return `a ${typeof v}`;
-}
-
-/** "did you mean" for near-misses, else the general fix. */
-function fixFor(got: string, options: string[], general: string): string {
-  let best: string | undefined;
-  let bestD = Infinity;
-  for (const o of options) {
-    const d = distance(got.toLowerCase(), o.toLowerCase());
-    if (d < bestD) {
-      bestD = d;
-      best = o;
-    }
-  }
-  return best !== undefined && bestD <= Math.max(2, Math.floor(got.length / 4)) ? `did you mean "${best}"?` : general;
-}
-
-function distance(a: string, b: string): number {
-  const prev = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    let diag = prev[0]!;
-    prev[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const tmp = prev[j]!;
-      prev[j] = Math.min(prev[j]! + 1, prev[j - 1]! + 1, diag + (a[i - 1] === b[j - 1] ? 0 : 1));
-      diag = tmp;
-    }
-  }
-  return prev[b.length]!;
 }

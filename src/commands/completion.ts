@@ -30,6 +30,7 @@ const POSITIONALS: Record<string, readonly Arg[]> = {
   secret: [["set", "delete"], "sessions"],
   cache: [["clear"]],
   profiles: [["sync"]],
+  sso: [["sync"]],
   completion: [["bash", "zsh", "fish"]],
 };
 

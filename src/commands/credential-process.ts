@@ -29,7 +29,8 @@ export function parseArgs(argv: string[]): CredentialProcessArgs {
     } else if (a.startsWith("--config=")) config = a.slice(9);
     else if (a === "--no-cache") noCache = true;
     else if (a === "--verbose") { /* main.ts turns the log on */ }
-    else if (a.startsWith("-")) throw new UsageError(`unknown option ${a} for credential-process`, "usage: sesame credential-process NAME [--config PATH] [--no-cache]");
+    // only the flag's name: the value after "=" may be a secret typed in the wrong place
+    else if (a.startsWith("-")) throw new UsageError(`unknown option ${a.split("=")[0]} for credential-process`, "usage: sesame credential-process NAME [--config PATH] [--no-cache]");
     else if (name === undefined) name = a;
     else throw new UsageError("one argument too many (not shown, in case it is a secret)", "usage: sesame credential-process NAME");
   }
@@ -53,6 +54,7 @@ export async function credentialProcess(argv: string[], env: Record<string, stri
   const cat = await catalogFromTextMemo(file, text, loc.stateDir);
   const session = sessionNamed(cat, args.name);
   if (args.noCache) {
+    await noCoreDumps();
     const { resolveSession } = await import("./resolve.ts");
     writeOut(credentialJson(await resolveSession(cat, session, env, true)));
     return;
@@ -73,6 +75,7 @@ export async function credentialProcess(argv: string[], env: Record<string, stri
     const again = await readEntry(loc, identity);
     if (isFresh(again, Date.now(), cat.defaults.refreshMargin)) creds = again;
     else {
+      await noCoreDumps();
       const { resolveSession } = await import("./resolve.ts");
       creds = await resolveSession(cat, session, env, false, new Set([lockPath]));
     }
@@ -85,4 +88,9 @@ export async function credentialProcess(argv: string[], env: Record<string, stri
 /** console.log is the cheapest way to stdout in a compiled Bun binary (shared/PERF-NOTES.md). */
 function writeOut(line: string): void {
   console.log(line.endsWith("\n") ? line.slice(0, -1) : line);
+}
+
+/** Before the miss path loads a long-lived secret (not on a hit: it costs ~2 ms, runtime/no-core-dump.ts). */
+async function noCoreDumps(): Promise<void> {
+  await (await import("../runtime/no-core-dump.ts")).disableCoreDumps();
 }

@@ -8,6 +8,7 @@
 // Exit status: 0 when nothing failed (warnings allowed); 3 when the catalog cannot be used; else 6 when
 // the keyring cannot be used; else 1 for any other failure.
 import { Buffer } from "node:buffer";
+import { forTerminal } from "../output/sanitize.ts";
 import { existsSync, readdirSync, readFileSync, statSync, writeSync } from "node:fs";
 import { basename, join, resolve } from "node:path";
 import { parseIni, profileOfHeader } from "../awsconfig/ini.ts";
@@ -99,8 +100,8 @@ export async function doctor(opts: { config?: string; json?: boolean }, env: Env
   }
   let out = "";
   for (const f of findings) {
-    out += `${f.status === "ok" ? "ok  " : f.status.toUpperCase()}  ${f.check.padEnd(16)}  ${f.message}\n`;
-    if (f.fix && f.status !== "ok") out += `${" ".repeat(24)}fix: ${f.fix}\n`;
+    out += `${f.status === "ok" ? "ok  " : f.status.toUpperCase()}  ${f.check.padEnd(16)}  ${forTerminal(f.message)}\n`;
+    if (f.fix && f.status !== "ok") out += `${" ".repeat(24)}fix: ${forTerminal(f.fix)}\n`;
   }
   out += failed.length || warned ? `doctor: ${count(failed.length, "failure")}, ${count(warned, "warning")}\n` : "doctor: everything looks right\n";
   writeSync(1, out);

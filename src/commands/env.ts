@@ -1,5 +1,6 @@
 // sesame env NAME [--shell sh|bash|zsh|fish|powershell]: export statements for a session's credentials, for
 // `eval "$(sesame env NAME)"`. Only the statements go to stdout.
+import { sessionRegion } from "../catalog/catalog.ts";
 import { writeSync } from "node:fs";
 import { catalogPath, stateDir } from "../catalog/locate.ts";
 import { loadCatalogMemo, sessionNamed } from "../catalog/load.ts";
@@ -18,5 +19,5 @@ export async function env(name: string, opts: { config?: string; shell?: unknown
   const s = sessionNamed(cat, name);
   const { resolveSession } = await import("./resolve.ts");
   const creds = await resolveSession(cat, s, environ);
-  writeSync(1, renderEnv(credentialEnv(creds, s.region ?? cat.defaults.region), shell));
+  writeSync(1, renderEnv(credentialEnv(creds, sessionRegion(s, cat)), shell));
 }

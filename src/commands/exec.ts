@@ -1,6 +1,7 @@
 // sesame exec NAME -- CMD ARGS…: runs CMD with the session's credentials in its environment and
 // becomes it as far as a parent can: stdio is shared, every signal a shell can send is passed on, and CMD's
 // exit status (128 + signal number when a signal ended it, as shells report it) is sesame's.
+import { sessionRegion } from "../catalog/catalog.ts";
 import { isatty } from "node:tty";
 import { spawn } from "node:child_process";
 import { constants } from "node:os";
@@ -30,7 +31,7 @@ export async function exec(name: string, command: readonly string[], opts: { con
   const s = sessionNamed(cat, name);
   const { resolveSession } = await import("./resolve.ts");
   const creds = await resolveSession(cat, s, env);
-  const childEnv = applyEnv(childEnvironment(env), credentialEnv(creds, s.region ?? cat.defaults.region));
+  const childEnv = applyEnv(childEnvironment(env), credentialEnv(creds, sessionRegion(s, cat)));
   childEnv.SESAME_SESSION = name;
   return run(command, childEnv);
 }

@@ -1,9 +1,11 @@
 // sesame list [--json]: what the catalog holds and what state each session is in.
+import { forTerminal } from "../output/sanitize.ts";
 import { writeSync } from "node:fs";
 import { catalogPath, cacheDir, stateDir } from "../catalog/locate.ts";
 import { loadCatalogMemo } from "../catalog/load.ts";
 import { accountOf, roleOf, type Catalog, type Session } from "../catalog/types.ts";
-import { chainOf, stsRegion } from "../credentials/identity.ts";
+import { chainOf } from "../credentials/identity.ts";
+import { sessionRegion } from "../catalog/catalog.ts";
 import { entryReader } from "../store/cache.ts";
 import { identityReader } from "../store/generation.ts";
 import type { Credentials } from "../credentials/types.ts";
@@ -15,7 +17,7 @@ export interface ListRow {
   type: Session["type"];
   account: string | null;
   role: string | null;
-  region: string;
+  region: string | null;
   source: string | null;
   state: "cached" | "expired" | "ready" | "no-secret" | "needs-login" | "not-cached" | "not-supported" | "unknown";
   expiration: string | null;
@@ -33,14 +35,14 @@ export async function list(opts: { config?: string; json?: boolean }, env: Recor
     return;
   }
   if (rows.length === 0) {
-    writeSync(1, `no sessions in ${cat.file}\n`);
+    writeSync(1, `no sessions in ${forTerminal(cat.file)}\n`);
     return;
   }
-  writeSync(1, renderTable(["NAME", "TYPE", "ACCOUNT", "ROLE", "REGION", "STATE"], rows.map((r) => [r.name, r.type, r.account ?? "-", r.role ?? "-", r.region, r.detail])));
+  writeSync(1, renderTable(["NAME", "TYPE", "ACCOUNT", "ROLE", "REGION", "STATE"], rows.map((r) => [r.name, r.type, r.account ?? "-", r.role ?? "-", r.region ?? "-", r.detail])));
 }
 
 async function rowFor(cat: Catalog, s: Session, env: Record<string, string | undefined>, hasSecret: (name: string) => Promise<boolean | undefined>, cachedFor: (s: Session) => Promise<Credentials | undefined>): Promise<ListRow> {
-  const base = { name: s.name, type: s.type, account: accountOf(s) ?? null, role: roleOf(s) ?? null, region: stsRegion(s, cat), source: s.type === "assume-role" ? s.source : null };
+  const base = { name: s.name, type: s.type, account: accountOf(s) ?? null, role: roleOf(s) ?? null, region: sessionRegion(s, cat) ?? null, source: s.type === "assume-role" ? s.source : null };
   if (s.type === "web-identity") return { ...base, state: "not-supported", expiration: null, detail: "not supported yet" };
   const hit = await cachedFor(s);
   const now = Date.now();

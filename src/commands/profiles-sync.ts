@@ -4,6 +4,7 @@
 //
 // The file is handled as latin1 text: one char per byte, so bytes that are not valid UTF-8 (or a BOM)
 // come back exactly as they were; the few strings sesame writes are turned into UTF-8 bytes first.
+import { sessionRegion } from "../catalog/catalog.ts";
 import { Buffer } from "node:buffer";
 import { readFileSync, realpathSync, writeSync } from "node:fs";
 import { homedir } from "node:os";
@@ -84,7 +85,7 @@ export function wantedProfilesOf(cat: Catalog, env: Env, argv: readonly string[]
   for (const a of argv) lineSafe(a, "sesame's path", "~/.aws/config", fix);
   return [...cat.sessions.values()].map((s) => {
     const p: WantedProfile = { name: s.name, credentialProcess: asBytes(commandLine([...argv, "credential-process", s.name, ...extra], platform)) };
-    const region = s.region ?? cat.defaults.region;
+    const region = sessionRegion(s, cat);
     if (region) p.region = asBytes(lineSafe(region, "the region", "~/.aws/config", "fix the region in the catalog"));
     return p;
   });

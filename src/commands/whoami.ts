@@ -1,5 +1,6 @@
 // sesame whoami NAME [--json]: who AWS says the session is (STS GetCallerIdentity), the quickest
 // proof that a session works end to end. --json uses the AWS CLI's own field names.
+import { forTerminal } from "../output/sanitize.ts";
 import { writeSync } from "node:fs";
 import { catalogPath, stateDir } from "../catalog/locate.ts";
 import { loadCatalogMemo, sessionNamed } from "../catalog/load.ts";
@@ -17,5 +18,5 @@ export async function whoami(name: string, opts: { config?: string; json?: boole
     writeSync(1, JSON.stringify(fields) + "\n");
     return;
   }
-  writeSync(1, `Account  ${fields.Account}\nArn      ${fields.Arn}\nUserId   ${fields.UserId}\n`);
+  writeSync(1, `Account  ${forTerminal(fields.Account)}\nArn      ${forTerminal(fields.Arn)}\nUserId   ${forTerminal(fields.UserId)}\n`);
 }

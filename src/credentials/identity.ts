@@ -2,12 +2,14 @@
 // chain and the endpoint it talks to. It names the cache entry and is its AES-GCM associated data, so
 // editing the catalog (role ARN, external id, duration, source …) never serves stale credentials.
 // Pure and cheap: the warm path computes it without loading any AWS code.
+import { stsCallRegion } from "../catalog/catalog.ts";
 import type { Catalog, Session } from "../catalog/types.ts";
 import { endpointOverride } from "../aws/endpoints.ts";
 import { defaultRoleSessionName } from "./session-name.ts";
 
+/** catalog.ts holds the one region rule. */
 export function stsRegion(s: Session, cat: Catalog): string {
-  return s.region ?? cat.defaults.region ?? "us-east-1";
+  return stsCallRegion(s, cat);
 }
 
 /** `generation`: of the chain's root of trust (store/generation.ts); "" before its first secret change. */

@@ -161,9 +161,9 @@ describe("errors: one stderr line, nothing on stdout, a distinct status", () => 
 
   test("an unknown session", async () => {
     const r = await w.run(["credential-process", "nope"]);
-    expect(r.code).toBe(3);
+    expect(r.code).toBe(2); // a usage error: the catalog is fine (issue 16 item 15)
     expect(r.stdout).toBe("");
-    expect(r.stderr).toMatch(/^sesame: .*no session named "nope" — known sessions: alice, dev, prod\n$/);
+    expect(r.stderr).toMatch(/^sesame: no session named "nope" in .* — known sessions: alice, dev, prod\n$/);
   });
 
   test("usage errors", async () => {

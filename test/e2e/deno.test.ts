@@ -35,6 +35,6 @@ test("deno and the binary print the same list and the same errors", async () => 
   expect(JSON.parse(a.stdout)).toEqual(JSON.parse(b.stdout));
   const ea = await w.run(["credential-process", "nope"], { bin: deno });
   const eb = await w.run(["credential-process", "nope"], { bin: [BIN] });
-  expect(ea.code).toBe(3);
+  expect(ea.code).toBe(2); // a missing session is a usage error (issue 16 item 15)
   expect(ea.stderr).toBe(eb.stderr);
 }, 120_000);

@@ -252,12 +252,12 @@ describe("sesame exec", () => {
     }
   });
 
-  test("errors: unknown session (3), command not found (127), each one line; nothing runs", async () => {
+  test("errors: unknown session (2), command not found (127), each one line; nothing runs", async () => {
     w.emu.resetCalls();
     const unknown = await w.run(["exec", "nope", "--", "sh", "-c", "echo ran"]);
-    expect(unknown.code).toBe(3);
+    expect(unknown.code).toBe(2);
     expect(unknown.stdout).toBe("");
-    expect(unknown.stderr).toBe(`sesame: ${w.catalog}: no session named "nope" — known sessions: alice, dev, prod\n`);
+    expect(unknown.stderr).toBe(`sesame: no session named "nope" in ${w.catalog} — known sessions: alice, dev, prod\n`);
     const missing = await w.run(["exec", "prod", "--", "sesame-no-such-command"]);
     expect(missing).toEqual({ code: 127, stdout: "", stderr: "sesame: command not found: sesame-no-such-command — check the name, or give its full path\n" });
     expect(w.emu.calls).toHaveLength(0);
@@ -345,7 +345,7 @@ describe("sesame env", () => {
     );
   });
 
-  test("errors: an unknown shell (2) before any STS call, an unknown session (3); one line, nothing on stdout", async () => {
+  test("errors: an unknown shell (2) before any STS call, an unknown session (2); one line, nothing on stdout", async () => {
     w.emu.resetCalls();
     expect((await w.run(["cache", "clear"])).code).toBe(0);
     try {
@@ -353,7 +353,7 @@ describe("sesame env", () => {
       expect(shell).toEqual({ code: 2, stdout: "", stderr: 'sesame: unknown shell "tcsh" — use --shell sh, --shell bash, --shell zsh, --shell fish, --shell powershell\n' });
       expect(w.emu.calls).toHaveLength(0);
       const unknown = await w.run(["env", "nope"]);
-      expect(unknown.code).toBe(3);
+      expect(unknown.code).toBe(2);
       expect(unknown.stdout).toBe("");
       oneLine(unknown.stderr);
       expect(unknown.stderr).toContain('no session named "nope"');
@@ -384,9 +384,9 @@ describe("sesame whoami", () => {
     expect(alice).toEqual({ UserId: expect.stringMatching(/^AIDA/), Account: "111111111111", Arn: w.alice.arn });
   });
 
-  test("errors: unknown session (3), GetCallerIdentity refused (5); one line, nothing on stdout", async () => {
+  test("errors: unknown session (2), GetCallerIdentity refused (5); one line, nothing on stdout", async () => {
     const unknown = await w.run(["whoami", "nope"]);
-    expect(unknown).toEqual({ code: 3, stdout: "", stderr: `sesame: ${w.catalog}: no session named "nope" — known sessions: alice, dev, prod\n` });
+    expect(unknown).toEqual({ code: 2, stdout: "", stderr: `sesame: no session named "nope" in ${w.catalog} — known sessions: alice, dev, prod\n` });
     w.emu.faults.error("GetCallerIdentity", "AccessDenied", "not today", 403);
     try {
       const refused = await w.run(["whoami", "prod"]);
