@@ -11,6 +11,6 @@ export function assumeRole(s: AssumeRoleSession, cat: Catalog, source: Provider,
     const creds = await source();
     const p: AssumeRoleParams = { roleArn: s.role_arn, roleSessionName: s.role_session_name ?? defaultRoleSessionName(d.env), ...(await durationAndMfa(s, d)) };
     if (s.external_id) p.externalId = s.external_id;
-    return (await d.sts()).assumeRole(creds, stsRegion(s, cat), p);
+    return (await d.sts()).assumeRole(creds, stsRegion(s, cat), p, s.source);
   };
 }
