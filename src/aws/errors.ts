@@ -60,6 +60,8 @@ function fixFor(code: string, op: string, c: CallContext): string | undefined {
 
 export const CLOCK_FIX = "this machine's clock is off: sync it (e.g. timedatectl set-ntp true) and try again";
 
+const KNOWN_NET = /^(ECONNREFUSED|ENOTFOUND|ECONNRESET|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH|ConnectionRefused|ConnectionClosed|FailedToOpenSocket|UNABLE_TO_VERIFY_LEAF_SIGNATURE|SELF_SIGNED_CERT_IN_CHAIN|DEPTH_ZERO_SELF_SIGNED_CERT|CERT_HAS_EXPIRED|UNABLE_TO_GET_ISSUER_CERT_LOCALLY)$/;
+
 const NET_FIX = "check the network connection, any HTTPS_PROXY / NO_PROXY and any AWS_ENDPOINT_URL_* setting";
 
 export function toSesameError(e: unknown, service: string, op: string, endpoint?: string, ctx: CallContext = {}): SesameError {
@@ -73,10 +75,15 @@ export function toSesameError(e: unknown, service: string, op: string, endpoint?
     return new SesameError("network", `${at}${via} ${err.message} to ${op}: more than an AWS answer can be`, 5, "check any AWS_ENDPOINT_URL_* setting and proxy: that endpoint is not AWS");
   }
   const netCode = err.code ?? err.cause?.code;
+  if ((err as { sesameNetwork?: boolean }).sesameNetwork && !(netCode && KNOWN_NET.test(netCode))) {
+    // a failure fetch names in words only (e.g. a proxy that would not open a tunnel)
+    const what = (err.message ?? "").split("\n")[0]!.slice(0, 160);
+    return new SesameError("network", `cannot reach ${at}${via} (${what || netCode})`, 5, fix);
+  }
   if (netCode === "ETIMEDOUT" || err.name === "TimeoutError" || err.name === "AbortError") {
     return new SesameError("network", `${at}${via} did not answer in time (${op})`, 5, fix);
   }
-  if (netCode && /^(ECONNREFUSED|ENOTFOUND|ECONNRESET|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH|ConnectionRefused|ConnectionClosed|FailedToOpenSocket|UNABLE_TO_VERIFY_LEAF_SIGNATURE|SELF_SIGNED_CERT_IN_CHAIN|DEPTH_ZERO_SELF_SIGNED_CERT|CERT_HAS_EXPIRED)$/.test(netCode)) {
+  if (netCode && KNOWN_NET.test(netCode)) {
     const tls = /CERT|SIGNATURE/.test(netCode) ? " (a TLS-intercepting proxy needs its CA in AWS_CA_BUNDLE)" : "";
     return new SesameError("network", `cannot reach ${at}${via} (${netCode})`, 5, tls ? `${fix}${tls}` : fix);
   }

@@ -119,10 +119,21 @@ export async function boundedFetch(url: string, init: { method: string; headers:
     }
     return { status: res.status, statusText: res.statusText, headers: res.headers, body };
   } catch (e) {
-    if (proxy && e && typeof e === "object" && !(e instanceof ResponseTooLarge)) (e as { proxy?: string }).proxy = proxyLabel(proxy);
-    throw e;
+    if (e instanceof ResponseTooLarge || (e as { name?: string })?.name === "TimeoutError" || (e as { name?: string })?.name === "AbortError") throw e;
+    // Anything else fetch throws is a network failure (refused, reset, DNS, TLS, a proxy that would not
+    // tunnel): one shape, its code kept (the SDK retries ECONNRESET/ECONNREFUSED…), the proxy named.
+    const err = e as { code?: string; name?: string; message?: string };
+    throw Object.assign(new Error(err.message ?? String(e)), {
+      name: "NetworkError",
+      code: BUN_CODES[err.code ?? ""] ?? err.code ?? err.name ?? "error",
+      sesameNetwork: true,
+      ...(proxy ? { proxy: proxyLabel(proxy) } : {}),
+    });
   }
 }
+
+/** Bun's names for what Node calls by errno code: the SDK's retry decision knows the latter. */
+const BUN_CODES: Record<string, string> = { ConnectionRefused: "ECONNREFUSED", ConnectionClosed: "ECONNRESET", ConnectionReset: "ECONNRESET" };
 
 /** Printable "through the proxy X" for an error that carries one. */
 export function viaProxy(e: unknown): string {
