@@ -31,7 +31,12 @@ export function proxyFor(url: string, env: Env): string | undefined {
     entry = entry.trim().toLowerCase();
     if (!entry) continue;
     if (entry === "*") return undefined;
-    let [h, p] = entry.startsWith("[") ? [entry.slice(1, entry.indexOf("]")), entry.slice(entry.indexOf("]") + 2)] : entry.split(":");
+    // "[::1]:443", "::1" (a bare IPv6 address has no port), "host:443", "host"
+    let [h, p] = entry.startsWith("[")
+      ? [entry.slice(1, entry.indexOf("]")), entry.slice(entry.indexOf("]") + 2)]
+      : entry.split(":").length > 2
+        ? [entry, ""]
+        : entry.split(":");
     h = (h ?? "").replace(/^\*?\./, "");
     if (p && p !== port) continue;
     if (host === h || host.endsWith(`.${h}`)) return undefined;
