@@ -88,9 +88,9 @@ export async function boundedFetch(url: string, init: { method: string; headers:
   const proxy = proxyFor(url, env);
   const ca = caBundle(env);
   const extra: Record<string, unknown> = {};
-  // Bun takes the proxy and CA per request (it would also read the proxy variables itself, but then
-  // NO_PROXY and the error message could disagree); Deno reads the proxy variables itself.
-  if (proxy) extra.proxy = proxy;
+  // Bun takes the proxy per request, `false` for none (it would also read the proxy variables itself, by
+  // other NO_PROXY rules, and then the error message could name the wrong proxy); Deno reads them itself.
+  extra.proxy = proxy ?? false;
   if (ca) extra.tls = { ca };
   const deno = (globalThis as { Deno?: { createHttpClient?: (o: unknown) => unknown } }).Deno;
   if (ca && deno?.createHttpClient) extra.client = deno.createHttpClient({ caCerts: [ca] });
