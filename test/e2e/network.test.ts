@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { spawnSync } from "node:child_process";
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer as createHttpServer, request as httpRequest } from "node:http";
+import { createServer as createHttpsServer } from "node:https";
 import { createServer, type AddressInfo, type Socket } from "node:net";
 import { join } from "node:path";
 import { startEmulator, type Emulator } from "../emulator/index.ts";
@@ -178,6 +179,42 @@ describe("HTTP(S)_PROXY, NO_PROXY", () => {
     expect(oneLine(r.stderr)).toBe(true);
     expect(r.stderr).toContain(`through the proxy ${dead}`);
     expect(r.stderr).not.toContain("pw");
+  });
+
+  test("AWS_CA_BUNDLE: an endpoint whose CA only it names is trusted; without it, one line that says so", async () => {
+    if (spawnSync("openssl", ["version"]).status !== 0) {
+      console.warn("skipped: openssl is not installed");
+      return;
+    }
+    // a TLS-intercepting proxy's situation: a certificate from a private CA, in front of the emulator
+    const dir = join(w.home, "tls");
+    mkdirSync(dir, { recursive: true });
+    const made = spawnSync("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", join(dir, "key.pem"), "-out", join(dir, "ca.pem"), "-days", "1", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"]);
+    expect(made.status).toBe(0);
+    const front = createHttpsServer({ key: readFileSync(join(dir, "key.pem")), cert: readFileSync(join(dir, "ca.pem")) }, (req, res) => {
+      const up = httpRequest({ host: "127.0.0.1", port: w.emu.port, method: req.method, path: req.url, headers: req.headers }, (answer) => {
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res);
+      });
+      up.on("error", () => res.destroy());
+      req.pipe(up);
+    });
+    await new Promise<void>((r) => front.listen(0, "127.0.0.1", () => r()));
+    const url = `https://127.0.0.1:${(front.address() as AddressInfo).port}`;
+    try {
+      clearCache();
+      const refused = await w.run(["credential-process", "dev"], { env: { AWS_ENDPOINT_URL_STS: url } });
+      expect(refused.code).toBe(5);
+      expect(oneLine(refused.stderr)).toBe(true);
+      expect(refused.stderr).toContain("AWS_CA_BUNDLE");
+      const r = await w.run(["credential-process", "dev"], { env: { AWS_ENDPOINT_URL_STS: url, AWS_CA_BUNDLE: join(dir, "ca.pem") } });
+      expect(r.stderr).toBe("");
+      expect(r.code).toBe(0);
+      parseProcessOutput(r.stdout);
+    } finally {
+      front.closeAllConnections();
+      await new Promise<void>((r) => front.close(() => r()));
+    }
   });
 
   test("AWS_CA_BUNDLE that cannot be read is one clear line", async () => {
