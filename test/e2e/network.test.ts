@@ -10,6 +10,8 @@ import { createServer, type AddressInfo, type Socket } from "node:net";
 import { join } from "node:path";
 import { startEmulator, type Emulator } from "../emulator/index.ts";
 import { SIGNIN_PATH, signinService } from "../emulator/signin.ts";
+import { fileKeyring } from "../../src/store/file-keyring.ts";
+import { saveToken } from "../../src/sso/tokens.ts";
 import { BIN, CHAIN_CATALOG, parseProcessOutput, storeAliceKey, world, type World } from "./harness.ts";
 
 const oneLine = (s: string) => s.endsWith("\n") && s.indexOf("\n") === s.length - 1;
@@ -125,6 +127,23 @@ describe("~/.aws/config and AWS_PROFILE never steer sesame", () => {
     parseProcessOutput(r.stdout);
     expect(decoy.calls.length).toBe(0);
     expect(w.emu.callsFor("AssumeRole").length).toBe(1);
+  });
+
+  test("SSO role credentials: the portal call goes to the real portal host (through the proxy here), never to endpoint_url", async () => {
+    clearCache();
+    proxy.seen.length = 0;
+    decoy.resetCalls();
+    const fileEnv = { SESAME_KEYRING: "file", SESAME_FILE_PASSPHRASE: "network-pass", SESAME_FILE_KEYRING: join(w.home, "sso-keyring.enc") };
+    const store = fileKeyring(fileEnv.SESAME_FILE_KEYRING, async () => fileEnv.SESAME_FILE_PASSPHRASE);
+    await saveToken(store, "corp", { accessToken: "network-token", expiresAt: Date.now() + 8 * 3600_000, startUrl: "https://d-1234567890.awsapps.com/start", region: "eu-west-1" });
+    const path = join(w.home, "sso-catalog.toml");
+    writeFileSync(path, `[sso-session.corp]\nsso_start_url = "https://d-1234567890.awsapps.com/start"\nsso_region = "eu-west-1"\n\n[session.admin]\ntype = "sso"\nsso_session = "corp"\nsso_account_id = "111111111111"\nsso_role_name = "Admin"\n`);
+    const r = await w.run(["credential-process", "admin", "--config", path], { env: { ...fileEnv, AWS_PROFILE: "decoy", HTTPS_PROXY: proxy.url } });
+    expect(r.code).toBe(5);
+    expect(oneLine(r.stderr)).toBe(true);
+    expect(decoy.calls.length).toBe(0);
+    expect(proxy.seen.length).toBeGreaterThan(0);
+    for (const line of proxy.seen) expect(line).toBe("CONNECT portal.sso.eu-west-1.amazonaws.com:443 HTTP/1.1");
   });
 
   test("a fetch opens no file under ~/.aws (strace)", async () => {
