@@ -33,6 +33,12 @@ export async function withSessionCredentials<T>(cat: Catalog, s: Session, env: R
     if (!creds.sessionToken || !(e instanceof AwsRefused) || !REVOKED_CODES.has(e.awsCode)) throw e;
     await hop.drop();
     writeSync(2, `sesame: AWS refused the cached credentials of "${s.name}" (${e.awsCode}): dropped them, fetching new ones\n`);
-    return use(await hop());
+    try {
+      return await use(await hop());
+    } catch (again) {
+      // refused again: do not leave that entry behind either
+      if (again instanceof AwsRefused && REVOKED_CODES.has(again.awsCode)) await hop.drop();
+      throw again;
+    }
   }
 }

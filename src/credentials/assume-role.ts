@@ -26,7 +26,13 @@ export function assumeRole(s: AssumeRoleSession, cat: Catalog, source: Provider,
       if (!dropSource || !creds.sessionToken || !(e instanceof AwsRefused) || !REVOKED_CODES.has(e.awsCode)) throw e;
       await dropSource();
       writeSync(2, `sesame: AWS refused the cached credentials of "${s.source}" (${e.awsCode}): dropped them, fetching new ones\n`);
-      return sts.assumeRole(await source(), stsRegion(s, cat), p, s.source);
+      try {
+        return await sts.assumeRole(await source(), stsRegion(s, cat), p, s.source);
+      } catch (again) {
+        // refused again: do not leave that entry behind either
+        if (again instanceof AwsRefused && REVOKED_CODES.has(again.awsCode)) await dropSource();
+        throw again;
+      }
     }
   };
 }

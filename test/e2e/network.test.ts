@@ -303,6 +303,20 @@ describe("credentials AWS refused are dropped, not served again", () => {
     expect(after.AccessKeyId).not.toBe(before.AccessKeyId);
   });
 
+  test("refused again after the new fetch: exit 5, and neither entry is served afterwards", async () => {
+    clearCache();
+    w.emu.resetCalls();
+    const before = parseProcessOutput((await w.run(["credential-process", "alice"])).stdout);
+    w.emu.faults.error("GetCallerIdentity", "ExpiredToken", "The security token included in the request is expired", 403, 2);
+    const r = await w.run(["whoami", "alice"]);
+    expect(r.code).toBe(5);
+    expect(r.stderr).toContain("ExpiredToken");
+    const after = parseProcessOutput((await w.run(["credential-process", "alice"])).stdout);
+    expect(after.AccessKeyId).not.toBe(before.AccessKeyId);
+    expect(w.emu.callsFor("GetSessionToken").length).toBe(3); // before, whoami's new fetch, after (nothing refused was served)
+    w.emu.faults.clear();
+  });
+
   test("a chain whose cached source hops were revoked fetches them once more and succeeds", async () => {
     clearCache();
     expect((await w.run(["credential-process", "dev"])).code).toBe(0); // alice and dev cached
