@@ -1,6 +1,6 @@
 // Thin adapter over @aws-sdk/client-sso-oidc. Loaded dynamically, only when a login or refresh happens.
 import { CreateTokenCommand, RegisterClientCommand, SSOOIDCClient, StartDeviceAuthorizationCommand } from "@aws-sdk/client-sso-oidc";
-import { callOptions, clientConfig } from "./client-config.ts";
+import { callOptions, clientConfig, NO_CREDENTIALS } from "./client-config.ts";
 import { endpointOverride } from "./endpoints.ts";
 import { toSesameError } from "./errors.ts";
 import { SsoOidcError, type SsoOidcAdapter } from "./sso-types.ts";
@@ -20,7 +20,7 @@ const OAUTH_CODES: Record<string, string> = {
 
 export function ssoOidcAdapter(env: Record<string, string | undefined> = process.env): SsoOidcAdapter {
   const endpoint = endpointOverride("SSO_OIDC", env);
-  const client = (region: string) => new SSOOIDCClient(clientConfig(region, endpoint));
+  const client = (region: string) => new SSOOIDCClient({ ...clientConfig(region, endpoint, env), credentials: NO_CREDENTIALS });
   const fail = (e: unknown, op: string): never => {
     const name = (e as { name?: string }).name ?? "";
     const oauth = OAUTH_CODES[name];

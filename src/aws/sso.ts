@@ -1,13 +1,13 @@
 // Thin adapter over @aws-sdk/client-sso (the IAM Identity Center portal). Loaded dynamically.
 import { GetRoleCredentialsCommand, LogoutCommand, paginateListAccountRoles, paginateListAccounts, SSOClient } from "@aws-sdk/client-sso";
-import { callOptions, clientConfig } from "./client-config.ts";
+import { callOptions, clientConfig, NO_CREDENTIALS } from "./client-config.ts";
 import { endpointOverride } from "./endpoints.ts";
 import { toSesameError } from "./errors.ts";
 import type { SsoPortalAdapter } from "./sso-types.ts";
 
 export function ssoPortalAdapter(env: Record<string, string | undefined> = process.env): SsoPortalAdapter {
   const endpoint = endpointOverride("SSO", env);
-  const client = (region: string) => new SSOClient(clientConfig(region, endpoint));
+  const client = (region: string) => new SSOClient({ ...clientConfig(region, endpoint, env), credentials: NO_CREDENTIALS });
   // Discovery (sso sync) is interactive, not on the credential path: the SDK's adaptive retries pace
   // the listing of large organisations instead of failing on the first 429s.
   // One client per region for the whole listing: the adaptive mode's rate limiter lives in the client, so
@@ -16,8 +16,8 @@ export function ssoPortalAdapter(env: Record<string, string | undefined> = proce
   const listClient = (region: string) => {
     let c = listClients.get(region);
     if (!c) {
-      const { retryStrategy: _, ...rest } = clientConfig(region, endpoint);
-      listClients.set(region, (c = new SSOClient({ ...rest, maxAttempts: 8, retryMode: "adaptive" })));
+      const { retryStrategy: _, ...rest } = clientConfig(region, endpoint, env);
+      listClients.set(region, (c = new SSOClient({ ...rest, credentials: NO_CREDENTIALS, maxAttempts: 8, retryMode: "adaptive" })));
     }
     return c;
   };

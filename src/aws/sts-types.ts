@@ -32,10 +32,11 @@ export interface FederatedCredentials {
   arn: string;
 }
 
+/** `signer`: the session whose credentials sign the call, named in the fix of a refusal. */
 export interface StsAdapter {
-  getSessionToken(creds: Credentials, region: string, p: { durationSeconds?: number; serialNumber?: string; tokenCode?: string }): Promise<Credentials>;
-  assumeRole(creds: Credentials, region: string, p: AssumeRoleParams): Promise<Credentials>;
-  getCallerIdentity(creds: Credentials, region: string): Promise<CallerIdentity>;
+  getSessionToken(creds: Credentials, region: string, p: { durationSeconds?: number; serialNumber?: string; tokenCode?: string }, signer?: string): Promise<Credentials>;
+  assumeRole(creds: Credentials, region: string, p: AssumeRoleParams, signer?: string): Promise<Credentials>;
+  getCallerIdentity(creds: Credentials, region: string, signer?: string): Promise<CallerIdentity>;
   /** Must be called with an IAM user's long-lived key (STS refuses session credentials). */
-  getFederationToken(creds: Credentials, region: string, p: FederationTokenParams): Promise<FederatedCredentials>;
+  getFederationToken(creds: Credentials, region: string, p: FederationTokenParams, signer?: string): Promise<FederatedCredentials>;
 }

@@ -5,13 +5,13 @@ import type { Credentials as StsCreds } from "@aws-sdk/client-sts";
 import type { Credentials } from "../credentials/types.ts";
 import { callOptions, clientConfig } from "./client-config.ts";
 import { endpointOverride } from "./endpoints.ts";
-import { toSesameError } from "./errors.ts";
+import { type CallContext, toSesameError } from "./errors.ts";
 import type { StsAdapter } from "./sts-types.ts";
 
 function client(creds: Credentials, region: string, env: Record<string, string | undefined>): STSClient {
   const endpoint = endpointOverride("STS", env);
   return new STSClient({
-    ...clientConfig(region, endpoint),
+    ...clientConfig(region, endpoint, env),
     credentials: { accessKeyId: creds.accessKeyId, secretAccessKey: creds.secretAccessKey, ...(creds.sessionToken ? { sessionToken: creds.sessionToken } : {}) },
   });
 }
@@ -25,32 +25,33 @@ function toCreds(c: StsCreds | undefined, op: string): Credentials {
 
 export function stsAdapter(env: Record<string, string | undefined> = process.env): StsAdapter {
   /** One call: the SDK's exceptions become one-line SesameErrors naming the operation. */
-  const call = async <T>(op: string, fn: () => Promise<T>): Promise<T> => {
+  const call = async <T>(op: string, creds: Credentials, ctx: { signer?: string; tokenCode?: string }, fn: () => Promise<T>): Promise<T> => {
     try {
       return await fn();
     } catch (e) {
-      throw toSesameError(e, "STS", op, endpointOverride("STS", env));
+      const c: CallContext = { longLived: !creds.sessionToken, mfa: !!ctx.tokenCode, ...(ctx.signer ? { signer: ctx.signer } : {}) };
+      throw toSesameError(e, "STS", op, endpointOverride("STS", env), c);
     }
   };
   return {
-    getSessionToken: (creds, region, p) =>
-      call("GetSessionToken", async () => {
+    getSessionToken: (creds, region, p, signer) =>
+      call("GetSessionToken", creds, { signer, tokenCode: p.tokenCode }, async () => {
         const out = await client(creds, region, env).send(new GetSessionTokenCommand({ DurationSeconds: p.durationSeconds, SerialNumber: p.serialNumber, TokenCode: p.tokenCode }), callOptions());
         return toCreds(out.Credentials, "GetSessionToken");
       }),
-    assumeRole: (creds, region, p) =>
-      call("AssumeRole", async () => {
+    assumeRole: (creds, region, p, signer) =>
+      call("AssumeRole", creds, { signer, tokenCode: p.tokenCode }, async () => {
         const input = { RoleArn: p.roleArn, RoleSessionName: p.roleSessionName, ExternalId: p.externalId, DurationSeconds: p.durationSeconds, SerialNumber: p.serialNumber, TokenCode: p.tokenCode };
         const out = await client(creds, region, env).send(new AssumeRoleCommand(input), callOptions());
         return toCreds(out.Credentials, "AssumeRole");
       }),
-    getCallerIdentity: (creds, region) =>
-      call("GetCallerIdentity", async () => {
+    getCallerIdentity: (creds, region, signer) =>
+      call("GetCallerIdentity", creds, { signer }, async () => {
         const out = await client(creds, region, env).send(new GetCallerIdentityCommand({}), callOptions());
         return { account: out.Account ?? "", arn: out.Arn ?? "", userId: out.UserId ?? "" };
       }),
-    getFederationToken: (creds, region, p) =>
-      call("GetFederationToken", async () => {
+    getFederationToken: (creds, region, p, signer) =>
+      call("GetFederationToken", creds, { signer }, async () => {
         const input = { Name: p.name, DurationSeconds: p.durationSeconds, Policy: p.policy, PolicyArns: p.policyArns?.map((arn) => ({ arn })) };
         const out = await client(creds, region, env).send(new GetFederationTokenCommand(input), callOptions());
         return { credentials: toCreds(out.Credentials, "GetFederationToken"), arn: out.FederatedUser?.Arn ?? "" };

@@ -82,7 +82,7 @@ export async function consoleCommand(name: string, opts: ConsoleOptions, env: En
       name: federatedUserName(s.name),
       durationSeconds: duration ?? DEFAULT_FEDERATION_SECONDS,
       ...(policyArns.length ? { policyArns } : { policy: USER_PERMISSIONS_POLICY }),
-    });
+    }, s.name);
     creds = fed.credentials;
     log("console.federation-token", { session: s.name, arn: fed.arn, policies: policyArns.length ? policyArns.join(",") : "user's own permissions" });
     if (s.mfa_serial) say(`note: the console session of "${s.name}" is not MFA-authenticated (GetFederationToken takes no MFA code)`);

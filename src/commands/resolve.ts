@@ -4,6 +4,9 @@ import { providerFor } from "../credentials/chain.ts";
 import { realDeps } from "../credentials/deps.ts";
 import { readGeneration, rootKey } from "../store/generation.ts";
 import type { Credentials } from "../credentials/types.ts";
+import { writeSync } from "node:fs";
+import { REVOKED_CODES } from "../aws/errors.ts";
+import { AwsRefused } from "../errors.ts";
 
 export async function resolveSession(cat: Catalog, s: Session, env: Record<string, string | undefined>, noCache = false, heldLocks?: ReadonlySet<string>): Promise<Credentials> {
   const d = realDeps(cat, env);
@@ -12,4 +15,30 @@ export async function resolveSession(cat: Catalog, s: Session, env: Record<strin
   // --no-cache: a margin longer than any credential's life makes every hop a miss, while still locking and storing.
   if (noCache) d.refreshMargin = 10 * 365 * 86400;
   return providerFor(s, cat, d)();
+}
+
+/**
+ * Runs `use` with the session's credentials. When AWS refuses them as expired or unknown (revoked or cut
+ * short at AWS while sesame still had them cached), the session's cache entry is dropped, the user told, and
+ * `use` runs once more with freshly fetched ones: no refused entry is served again.
+ */
+export async function withSessionCredentials<T>(cat: Catalog, s: Session, env: Record<string, string | undefined>, use: (c: Credentials) => Promise<T>): Promise<T> {
+  const d = realDeps(cat, env);
+  d.generation = await readGeneration(d.stateDir, rootKey(cat, s));
+  const hop = providerFor(s, cat, d);
+  const creds = await hop();
+  try {
+    return await use(creds);
+  } catch (e) {
+    if (!creds.sessionToken || !(e instanceof AwsRefused) || !REVOKED_CODES.has(e.awsCode)) throw e;
+    await hop.drop();
+    writeSync(2, `sesame: AWS refused the cached credentials of "${s.name}" (${e.awsCode}): dropped them, fetching new ones\n`);
+    try {
+      return await use(await hop());
+    } catch (again) {
+      // refused again: do not leave that entry behind either
+      if (again instanceof AwsRefused && REVOKED_CODES.has(again.awsCode)) await hop.drop();
+      throw again;
+    }
+  }
 }

@@ -9,10 +9,10 @@ import { stsRegion } from "../credentials/identity.ts";
 export async function whoami(name: string, opts: { config?: string; json?: boolean }, env: Record<string, string | undefined> = process.env): Promise<void> {
   const cat = await loadCatalogMemo(catalogPath(opts.config, env), stateDir(env));
   const s = sessionNamed(cat, name);
-  const { resolveSession } = await import("./resolve.ts");
-  const creds = await resolveSession(cat, s, env);
+  const { withSessionCredentials } = await import("./resolve.ts");
   const { stsAdapter } = await import("../aws/sts.ts");
-  const id = await stsAdapter(env).getCallerIdentity(creds, stsRegion(s, cat));
+  const sts = stsAdapter(env);
+  const id = await withSessionCredentials(cat, s, env, (creds) => sts.getCallerIdentity(creds, stsRegion(s, cat), s.name));
   const fields = { UserId: id.userId, Account: id.account, Arn: id.arn };
   if (opts.json) {
     writeSync(1, JSON.stringify(fields) + "\n");

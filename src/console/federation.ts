@@ -45,9 +45,28 @@ export function partitionOf(region: string, arn?: string): Partition {
   return "aws";
 }
 
-/** The federation endpoint: $SESAME_SIGNIN_URL (tests, proxies), else the partition's sign-in host. */
+/**
+ * The federation endpoint: $SESAME_SIGNIN_URL (tests, a private endpoint), else the partition's sign-in host.
+ * The credentials travel in its query string, so it must be https — plain http only to a loopback host.
+ */
 export function signinEndpoint(partition: Partition, env: Record<string, string | undefined> = {}): string {
-  return env.SESAME_SIGNIN_URL || HOSTS[partition].signin;
+  const url = env.SESAME_SIGNIN_URL;
+  if (!url) return HOSTS[partition].signin;
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    throw new UsageError("SESAME_SIGNIN_URL is not a URL", "unset SESAME_SIGNIN_URL, or set it to the https:// URL of a federation endpoint");
+  }
+  if (u.protocol !== "https:" && !(u.protocol === "http:" && isLoopback(u.hostname))) {
+    throw new UsageError(`SESAME_SIGNIN_URL must be an https:// URL (plain http only to 127.0.0.1, ::1 or localhost): the credentials travel in it`, "unset SESAME_SIGNIN_URL, or give an https:// URL");
+  }
+  if (u.username || u.password) throw new UsageError("SESAME_SIGNIN_URL must not carry a user name or password", "remove the user:password@ part");
+  return url;
+}
+
+function isLoopback(hostname: string): boolean {
+  return hostname === "localhost" || hostname === "[::1]" || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname);
 }
 
 /** Where the console opens by default: its home page in the session's region. */
@@ -118,7 +137,7 @@ export function checkDestination(d: string): string {
   } catch {
     throw new UsageError(`--destination "${d}" is not a URL`, "give a full console URL, e.g. https://console.aws.amazon.com/s3/home");
   }
-  const loopback = u.hostname === "127.0.0.1" || u.hostname === "localhost" || u.hostname === "[::1]";
+  const loopback = isLoopback(u.hostname);
   if (u.protocol !== "https:" && !(u.protocol === "http:" && loopback)) {
     throw new UsageError(`--destination must be an https:// URL`, "give a full console URL, e.g. https://console.aws.amazon.com/s3/home");
   }
@@ -127,19 +146,40 @@ export function checkDestination(d: string): string {
 
 export type FetchLike = (url: string, init: { method: string; headers: Record<string, string>; signal?: AbortSignal }) => Promise<{ status: number; text(): Promise<string> }>;
 
+/** The real fetch: proxies, AWS_CA_BUNDLE and a body capped at a few MiB (aws/http.ts). */
+function boundedFetchLike(env: Record<string, string | undefined>): FetchLike {
+  return async (url, init) => {
+    const { boundedFetch } = await import("../aws/http.ts");
+    const res = await boundedFetch(url, init, env);
+    return { status: res.status, text: async () => new TextDecoder().decode(res.body) };
+  };
+}
+
 /** Asks the federation endpoint for a sign-in token. Errors name the endpoint's host, never the URL. */
-export async function getSigninToken(endpoint: string, c: Credentials, sessionDuration: number | undefined, fetchFn: FetchLike = fetch as unknown as FetchLike): Promise<string> {
+export async function getSigninToken(
+  endpoint: string,
+  c: Credentials,
+  sessionDuration: number | undefined,
+  fetchFn?: FetchLike,
+  env: Record<string, string | undefined> = process.env,
+): Promise<string> {
   const url = signinTokenUrl(endpoint, c, sessionDuration);
   const host = safeHost(endpoint);
   let status: number;
   let body: string;
   try {
-    const res = await fetchFn(url, { method: "GET", headers: { accept: "application/json" }, signal: AbortSignal.timeout(10_000) });
+    // One deadline for connecting and the whole body: a fast babbler is cut off by the size cap, a slow one by this.
+    const res = await (fetchFn ?? boundedFetchLike(env))(url, { method: "GET", headers: { accept: "application/json" }, signal: AbortSignal.timeout(10_000) });
     status = res.status;
     body = await res.text();
   } catch (e) {
-    const why = (e as { name?: string }).name === "TimeoutError" ? "timed out" : ((e as { cause?: { code?: string } }).cause?.code ?? (e as Error).name ?? "error");
-    throw new SesameError("network", `cannot reach the AWS sign-in endpoint ${host} (${why})`, 5, "check the network connection (and SESAME_SIGNIN_URL if set)");
+    const err = e as { name?: string; message?: string; code?: string; cause?: { code?: string }; proxy?: unknown };
+    const via = typeof err.proxy === "string" ? ` through the proxy ${err.proxy}` : "";
+    if (err.name === "ResponseTooLarge") {
+      throw new SesameError("network", `the AWS sign-in endpoint ${host}${via} ${err.message}: more than a sign-in token can be`, 5, "check SESAME_SIGNIN_URL and any proxy: that endpoint is not AWS");
+    }
+    const why = err.name === "TimeoutError" || err.name === "AbortError" ? "timed out" : (err.code ?? err.cause?.code ?? err.name ?? "error");
+    throw new SesameError("network", `cannot reach the AWS sign-in endpoint ${host}${via} (${why})`, 5, via ? "check the proxy (HTTPS_PROXY / NO_PROXY) and the network connection" : "check the network connection (and SESAME_SIGNIN_URL if set)");
   }
   if (status === 200) {
     try {

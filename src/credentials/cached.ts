@@ -1,14 +1,17 @@
 // The cache decorator around one hop: a hit within refresh_margin is served; otherwise take the hop's
 // lock, re-read (another process may have just fetched), and only then call upstream and store.
-import { entryLockPath, isFresh, readEntry, writeEntry } from "../store/cache.ts";
+import { deleteEntry, entryLockPath, isFresh, readEntry, writeEntry } from "../store/cache.ts";
 import { hopLockOptions, withLock } from "../store/lock.ts";
 import { CLOCK_FIX } from "../aws/errors.ts";
 import { EXIT, SesameError } from "../errors.ts";
 import { log } from "../log.ts";
 import type { Credentials, Deps, Provider } from "./types.ts";
 
-export function cached(hop: string, identity: string, d: Deps, fetch: Provider): Provider {
-  return async (): Promise<Credentials> => {
+/** A cached hop; `drop` removes its entry (AWS refused the credentials it holds: revoked or expired early). */
+export type CachedProvider = Provider & { drop(): Promise<void> };
+
+export function cached(hop: string, identity: string, d: Deps, fetch: Provider): CachedProvider {
+  const get = async (): Promise<Credentials> => {
     const loc = { cacheDir: d.cacheDir, stateDir: d.stateDir };
     const hit = await readEntry(loc, identity);
     if (isFresh(hit, d.now(), d.refreshMargin)) {
@@ -36,4 +39,9 @@ export function cached(hop: string, identity: string, d: Deps, fetch: Provider):
     // Already ours when credential-process took it before loading the chain: locks are not reentrant.
     return d.heldLocks?.has(lockPath) ? underLock() : withLock(lockPath, hopLockOptions(hop, d.env), underLock);
   };
+  const drop = async (): Promise<void> => {
+    const gone = await deleteEntry({ cacheDir: d.cacheDir, stateDir: d.stateDir }, identity);
+    log("cache entry dropped (refused by AWS)", { hop, gone });
+  };
+  return Object.assign(get, { drop });
 }

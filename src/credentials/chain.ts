@@ -3,26 +3,33 @@
 import type { Catalog, Session } from "../catalog/types.ts";
 import { NotSupportedYet, SesameError } from "../errors.ts";
 import { assumeRole } from "./assume-role.ts";
-import { cached } from "./cached.ts";
+import { cached, type CachedProvider } from "./cached.ts";
 import { iamUser } from "./iam-user.ts";
 import { ssoRole } from "./sso.ts";
 import { hopIdentity } from "./identity.ts";
 import type { Deps, Provider } from "./types.ts";
 
-export function providerFor(s: Session, cat: Catalog, d: Deps): Provider {
+export function providerFor(s: Session, cat: Catalog, d: Deps): CachedProvider {
+  const p = cachedProviderFor(s, cat, d);
+  return Object.assign(named(s, p), { drop: p.drop });
+}
+
+/** The hop's cached provider, with `drop` for its entry; errors not yet prefixed with the session name. */
+function cachedProviderFor(s: Session, cat: Catalog, d: Deps): CachedProvider {
   const id = hopIdentity(cat, s, d.env, d.generation ?? "");
   switch (s.type) {
     case "iam-user":
-      return named(s, cached(s.name, id, d, iamUser(s, cat, d)));
+      return cached(s.name, id, d, iamUser(s, cat, d));
     case "assume-role": {
       const src = cat.sessions.get(s.source);
       if (!src) throw new Error(`source ${s.source} missing after validation`);
-      return named(s, cached(s.name, id, d, assumeRole(s, cat, providerFor(src, cat, d), d)));
+      const source = cachedProviderFor(src, cat, d);
+      return cached(s.name, id, d, assumeRole(s, cat, named(src, source), d, source.drop));
     }
     case "sso":
-      return named(s, cached(s.name, id, d, ssoRole(s, cat, d)));
+      return cached(s.name, id, d, ssoRole(s, cat, d));
     case "web-identity":
-      return () => Promise.reject(new NotSupportedYet(`session "${s.name}": type = "web-identity"`));
+      return Object.assign(() => Promise.reject(new NotSupportedYet(`session "${s.name}": type = "web-identity"`)), { drop: async () => {} });
   }
 }
 

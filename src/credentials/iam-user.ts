@@ -12,6 +12,6 @@ export function iamUser(s: IamUserSession, cat: Catalog, d: Deps): Provider {
     const key = await getAccessKey(await d.secrets(), s.name);
     if (!key) throw new NeedsInput("secret.missing", `no access key is stored for "${s.name}"`, `run: sesame secret set ${s.name}`);
     const p = await durationAndMfa(s, d);
-    return (await d.sts()).getSessionToken(key, stsRegion(s, cat), p);
+    return (await d.sts()).getSessionToken(key, stsRegion(s, cat), p, s.name);
   };
 }

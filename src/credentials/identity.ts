@@ -1,5 +1,7 @@
 // The identity of a hop: everything that changes the credentials it yields, including its whole source
-// chain and the endpoint it talks to. It names the cache entry and is its AES-GCM associated data, so
+// chain and the endpoints it talks to (every endpoint input sesame honours: AWS_ENDPOINT_URL,
+// AWS_ENDPOINT_URL_STS/_SSO/_SSO_OIDC, AWS_IGNORE_CONFIGURED_ENDPOINT_URLS, through aws/endpoints.ts; nothing
+// from ~/.aws/config can change an endpoint, see aws/client-config.ts). It names the cache entry and is its AES-GCM associated data, so
 // editing the catalog (role ARN, external id, duration, source …) never serves stale credentials.
 // Pure and cheap: the warm path computes it without loading any AWS code.
 import { stsCallRegion } from "../catalog/catalog.ts";
@@ -39,7 +41,9 @@ function rootParts(cat: Catalog, s: Session, env: Record<string, string | undefi
     }
     case "sso": {
       const sso = cat.ssoSessions.get(s.sso_session);
-      return ["sso/1", s.name, s.sso_account_id, s.sso_role_name, sso?.sso_start_url ?? null, sso?.sso_region ?? null, endpointOverride("SSO", env) ?? null];
+      // Both endpoints: the portal that issues the credentials and the OIDC service that issued its token.
+      return ["sso/1", s.name, s.sso_account_id, s.sso_role_name, sso?.sso_start_url ?? null, sso?.sso_region ?? null, endpointOverride("SSO", env) ?? null,
+        endpointOverride("SSO_OIDC", env) ?? null];
     }
     case "web-identity":
       return ["web-identity/1", s.name, s.role_arn, s.web_identity_token_file ?? null, s.web_identity_token_command ?? null, s.role_session_name ?? defaultRoleSessionName(env),

@@ -70,6 +70,35 @@ describe("control API", () => {
     expect(emu.state.credentialLifetimeOverride).toBeUndefined();
   });
 
+  test("ends temporary credentials early: expire → ExpiredToken, revoke → InvalidClientTokenId", async () => {
+    const u = emu.addUser({ userName: "early", account: "111111111111" });
+    const long = { accessKeyId: u.accessKeyId, secretAccessKey: u.secretAccessKey };
+    const sts = (credentials: { accessKeyId: string; secretAccessKey: string; sessionToken?: string }) =>
+      new STSClient({ region: "us-east-1", endpoint: emu.url, credentials, maxAttempts: 3 }); // 3: room to correct the skew an earlier test left
+    const issue = async () => (await sts(long).send(new GetSessionTokenCommand({}))).Credentials!;
+    const who = (c: Awaited<ReturnType<typeof issue>>) =>
+      sts({ accessKeyId: c.AccessKeyId!, secretAccessKey: c.SecretAccessKey!, sessionToken: c.SessionToken! }).send(new GetCallerIdentityCommand({})).then(() => "ok", (e: Error) => e.name);
+    const a = await issue();
+    const b = await issue();
+    expect(await call(emu.url, "POST", "/_emulator/credentials/expire", { accessKeyId: a.AccessKeyId })).toEqual({ status: 200, body: { ended: 1 } });
+    expect(await who(a)).toBe("ExpiredToken");
+    expect(await who(b)).toBe("ok");
+    expect(emu.revokeCredentials(b.AccessKeyId)).toBe(1);
+    expect(await who(b)).toBe("InvalidClientTokenId");
+  });
+
+  test("a huge-body fault streams filler until the client hangs up", async () => {
+    emu.faults.add({ action: "GetCallerIdentity", hugeBodyBytes: 1024 ** 3 });
+    const res = await fetch(`${emu.url}/`, { method: "POST", body: "Action=GetCallerIdentity&Version=2011-06-15", headers: { "Content-Type": "application/x-www-form-urlencoded" } });
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-length")).toBeNull();
+    const reader = res.body!.getReader();
+    let got = 0;
+    while (got < 1024 * 1024) got += (await reader.read()).value!.byteLength;
+    await reader.cancel();
+    expect(got).toBeGreaterThanOrEqual(1024 * 1024);
+  });
+
   test("answers 400 with the reason for bad setup and 404 for unknown control routes", async () => {
     const bad = await call(emu.url, "POST", "/_emulator/roles", { arn: "not-an-arn" });
     expect(bad).toEqual({ status: 400, body: { error: "invalid role ARN: not-an-arn" } });

@@ -52,7 +52,8 @@ function optionalString(body: Record<string, unknown>, key: string): string | un
 
 /**
  * POST /_emulator/faults body: `{ service?, action?, count?, delayMs?, kind?, error? }` where kind is
- * "throttle" | "internal-failure" | "service-unavailable", or error is `{ code, message, status, type? }`.
+ * "throttle" | "internal-failure" | "service-unavailable", or error is `{ code, message, status, type? }`;
+ * `hugeBodyBytes` answers 200 with that many bytes of streamed filler.
  */
 function faultFromJson(body: Record<string, unknown>): FaultSpec {
   const kind = optionalString(body, "kind");
@@ -76,7 +77,9 @@ function faultFromJson(body: Record<string, unknown>): FaultSpec {
   const action = optionalString(body, "action");
   const count = optionalNumber(body, "count");
   const delayMs = optionalNumber(body, "delayMs");
+  const hugeBodyBytes = optionalNumber(body, "hugeBodyBytes");
   return {
+    ...(hugeBodyBytes !== undefined ? { hugeBodyBytes } : {}),
     ...(service !== undefined ? { service } : {}),
     ...(action !== undefined ? { action } : {}),
     ...(count !== undefined ? { count } : {}),
@@ -174,6 +177,12 @@ export function controlHandler(emu: Controllable): RouteHandler {
           }
           if (advance !== undefined) emu.state.clock.advance(advance);
           return json(200, clockView(emu.state));
+        }
+        case "POST /credentials/expire":
+        case "POST /credentials/revoke": {
+          const accessKeyId = optionalString(readJson(req), "accessKeyId");
+          const how = route.endsWith("expire") ? "expire" : "revoke";
+          return json(200, { ended: emu.state.endTemporary(how, accessKeyId) });
         }
         case "POST /credential-lifetime": {
           const seconds = optionalNumber(readJson(req), "seconds");

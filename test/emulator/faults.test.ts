@@ -36,7 +36,7 @@ describe("FaultQueue", () => {
 
   test("rejects faults that would do nothing", () => {
     const q = new FaultQueue();
-    expect(() => q.add({ action: "AssumeRole" })).toThrow("a fault needs delayMs or error");
+    expect(() => q.add({ action: "AssumeRole" })).toThrow("a fault needs delayMs, error or hugeBodyBytes");
     expect(() => q.throttle("AssumeRole", 0)).toThrow("fault count must be a positive integer");
   });
 });

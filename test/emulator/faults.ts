@@ -13,12 +13,15 @@ export interface FaultSpec {
   delayMs?: number;
   /** Answer with this error instead of running the operation. */
   error?: AwsError;
+  /** Answer 200 with a body of this many bytes of filler, streamed (a babbling or hostile endpoint). */
+  hugeBodyBytes?: number;
 }
 
 /** What to do to one call: wait `delayMs` (if set), then fail with `error` (if set) or answer normally. */
 export interface FaultAction {
   delayMs?: number;
   error?: AwsError;
+  hugeBodyBytes?: number;
 }
 
 interface Pending {
@@ -27,6 +30,7 @@ interface Pending {
   remaining: number;
   delayMs?: number;
   error?: AwsError;
+  hugeBodyBytes?: number;
 }
 
 export class FaultQueue {
@@ -35,14 +39,20 @@ export class FaultQueue {
   add(spec: FaultSpec): void {
     const count = spec.count ?? 1;
     if (!Number.isInteger(count) || count < 1) throw new Error(`fault count must be a positive integer, got ${count}`);
-    if (spec.delayMs === undefined && spec.error === undefined) throw new Error("a fault needs delayMs or error");
+    if (spec.delayMs === undefined && spec.error === undefined && spec.hugeBodyBytes === undefined) throw new Error("a fault needs delayMs, error or hugeBodyBytes");
     this.pending.push({
       service: spec.service ?? "sts",
       action: spec.action ?? "*",
       remaining: count,
       ...(spec.delayMs !== undefined ? { delayMs: spec.delayMs } : {}),
       ...(spec.error !== undefined ? { error: spec.error } : {}),
+      ...(spec.hugeBodyBytes !== undefined ? { hugeBodyBytes: spec.hugeBodyBytes } : {}),
     });
+  }
+
+  /** The next `count` calls are answered 200 with `bytes` of streamed filler (default 2 GB), never a real answer. */
+  hugeBody(action = "*", bytes = 2 * 1024 ** 3, count = 1, service = "sts"): void {
+    this.add({ service, action, count, hugeBodyBytes: bytes });
   }
 
   /** `Throttling` / 400 / "Rate exceeded" for the next `count` calls. */
@@ -75,6 +85,7 @@ export class FaultQueue {
     return {
       ...(p.delayMs !== undefined ? { delayMs: p.delayMs } : {}),
       ...(p.error !== undefined ? { error: p.error } : {}),
+      ...(p.hugeBodyBytes !== undefined ? { hugeBodyBytes: p.hugeBodyBytes } : {}),
     };
   }
 

@@ -89,6 +89,7 @@ export function restJsonHandler(service: RestJsonService, operation: RestJsonOpe
     const fault = ctx.faults.take(service.name, operation.name);
     if (fault?.delayMs) await sleep(fault.delayMs);
     if (fault?.error) return refuse(restJsonFault(fault.error));
+    if (fault?.hugeBodyBytes) return { status: 200, headers: { "Content-Type": "application/json" }, streamBytes: fault.hugeBodyBytes };
     if (!parsed.ok) return refuse(parsed.error);
 
     try {

@@ -13,6 +13,8 @@ export interface EmulatorResponse {
   status: number;
   headers?: Record<string, string>;
   body?: string | Uint8Array;
+  /** Instead of `body`: stream this many bytes of filler as fast as the client reads (a babbling endpoint). */
+  streamBytes?: number;
 }
 
 /** One served call, as tests see it in `emulator.calls`. */

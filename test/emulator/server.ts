@@ -47,6 +47,9 @@ export interface Emulator {
   /** Makes STS issue credentials that expire `seconds` after issue whatever was asked; undefined restores normal. */
   setCredentialLifetime(seconds: number | undefined): void;
   resetCalls(): void;
+  /** Ends temporary credentials early: all issued so far, or those with `accessKeyId` (state.endTemporary). */
+  expireCredentials(accessKeyId?: string): number;
+  revokeCredentials(accessKeyId?: string): number;
   callsFor(action: string, service?: string): CallRecord[];
   /**
    * Extension point for other services: longest matching prefix wins, "*" = any method. A registered route also
@@ -120,6 +123,24 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     res.end(bytes);
   };
 
+  // Filler as fast as the client reads it, chunked (no Content-Length to warn the client), until `bytes`
+  // are sent or the client hangs up.
+  const stream = (res: ServerResponse, status: number, headers: Record<string, string>, bytes: number) => {
+    res.writeHead(status, { ...headers, Date: state.now().toUTCString() });
+    const chunk = Buffer.alloc(64 * 1024, "<babble>");
+    let left = bytes;
+    const pump = () => {
+      while (left > 0 && !res.destroyed) {
+        const n = Math.min(left, chunk.byteLength);
+        left -= n;
+        if (!res.write(n === chunk.byteLength ? chunk : chunk.subarray(0, n))) return void res.once("drain", pump);
+      }
+      if (!res.destroyed) res.end();
+    };
+    res.on("close", () => (left = 0));
+    pump();
+  };
+
   const server = createServer((req, res) => {
     void (async () => {
       try {
@@ -139,7 +160,8 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
           return;
         }
         const out = await handler(request, ctx);
-        send(res, out.status, out.headers ?? {}, out.body ?? "");
+        if (out.streamBytes !== undefined) stream(res, out.status, out.headers ?? {}, out.streamBytes);
+        else send(res, out.status, out.headers ?? {}, out.body ?? "");
       } catch (e) {
         console.error("emulator: request failed:", e);
         if (!res.headersSent) send(res, 500, { "Content-Type": "text/plain" }, "emulator internal error\n");
@@ -177,6 +199,8 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
       state.credentialLifetimeOverride = seconds;
     },
     resetCalls,
+    expireCredentials: (accessKeyId) => state.endTemporary("expire", accessKeyId),
+    revokeCredentials: (accessKeyId) => state.endTemporary("revoke", accessKeyId),
     callsFor: (action, service = "sts") => calls.filter((c) => c.service === service && c.action === action),
     registerRoute: (method, pathPrefix, handler) => router.register(method, pathPrefix, handler),
     addSsoAccount: (input) => state.sso.addAccount(input),

@@ -61,6 +61,8 @@ export function signinService(): SigninService {
     const bad = (why: string) => answer(text(400, "Invalid credentials parameter\n"), why);
 
     if (action === "getSigninToken") {
+      const fault = ctx.faults.take("signin", action);
+      if (fault?.hugeBodyBytes) return answer({ status: 200, headers: { "Content-Type": "application/json" }, streamBytes: fault.hugeBodyBytes });
       const duration = q.get("SessionDuration");
       if (duration !== null) params.SessionDuration = duration;
       let session: { sessionId?: unknown; sessionKey?: unknown; sessionToken?: unknown };

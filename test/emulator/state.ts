@@ -175,6 +175,22 @@ export class EmulatorState {
     return this.accessKeys.delete(accessKeyId);
   }
 
+  /**
+   * Ends temporary credentials early at "AWS": `expire` makes later calls with them get ExpiredToken (as when
+   * a session's lifetime was cut short), `revoke` makes them unknown (InvalidClientTokenId). Only the
+   * credentials with `accessKeyId` when given, else every one issued so far; returns how many.
+   */
+  endTemporary(how: "expire" | "revoke", accessKeyId?: string): number {
+    let n = 0;
+    for (const [id, c] of this.temporaryCredentials) {
+      if (accessKeyId !== undefined && id !== accessKeyId) continue;
+      n++;
+      if (how === "revoke") this.temporaryCredentials.delete(id);
+      else c.expiration = new Date(Math.min(c.expiration.getTime(), this.now().getTime()));
+    }
+    return n;
+  }
+
   addRole(input: RoleInput): Role {
     const parsed = parseRoleArn(input.arn);
     if (!parsed) throw new Error(`invalid role ARN: ${input.arn}`);

@@ -76,6 +76,7 @@ export function stsHandler(): RouteHandler {
     const fault = ctx.faults.take("sts", action);
     if (fault?.delayMs) await sleep(fault.delayMs);
     if (fault?.error) return refuse(fault.error);
+    if (fault?.hugeBodyBytes) return { status: 200, headers: { "Content-Type": "text/xml" }, streamBytes: fault.hugeBodyBytes };
 
     const version = params.get("Version") ?? "";
     const operation = operations[action];

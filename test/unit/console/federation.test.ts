@@ -36,6 +36,15 @@ describe("partitions and hosts", () => {
   test("SESAME_SIGNIN_URL overrides the host", () => {
     expect(signinEndpoint("aws", { SESAME_SIGNIN_URL: "http://127.0.0.1:1234/signin/federation" })).toBe("http://127.0.0.1:1234/signin/federation");
   });
+
+  test("SESAME_SIGNIN_URL must be https, or http to a loopback host only", () => {
+    for (const ok of ["https://signin.example.com/federation", "http://127.0.0.1:1/f", "http://localhost:1/f", "http://[::1]:1/f"]) {
+      expect(signinEndpoint("aws", { SESAME_SIGNIN_URL: ok })).toBe(ok);
+    }
+    for (const bad of ["http://signin.example.com/federation", "http://127.0.0.1.example.com/f", "ftp://127.0.0.1/f", "not a url", "https://u:p@signin.example.com/f"]) {
+      expect(() => signinEndpoint("aws", { SESAME_SIGNIN_URL: bad })).toThrow(/SESAME_SIGNIN_URL/);
+    }
+  });
 });
 
 describe("GetFederationToken's Name", () => {

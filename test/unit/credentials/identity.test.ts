@@ -49,6 +49,27 @@ test("the endpoint and keyring are part of the identity", () => {
   expect(hopIdentity(a, s, { ...env, SESAME_KEYRING: "file" })).not.toBe(hopIdentity(a, s, env));
 });
 
+test("every endpoint input sesame honours is part of the identity, for every hop type", () => {
+  const c = cat(base + '[sso-session.corp]\nsso_start_url = "https://d-1.awsapps.com/start"\nsso_region = "eu-west-1"\n[session.admin]\ntype = "sso"\nsso_session = "corp"\nsso_account_id = "111111111111"\nsso_role_name = "Admin"\n');
+  const inputs: [string, Record<string, string>][] = [
+    ["alice", { AWS_ENDPOINT_URL: "http://127.0.0.1:1" }],
+    ["alice", { AWS_ENDPOINT_URL_STS: "http://127.0.0.1:1" }],
+    ["dev", { AWS_ENDPOINT_URL_STS: "http://127.0.0.1:1" }],
+    ["admin", { AWS_ENDPOINT_URL: "http://127.0.0.1:1" }],
+    ["admin", { AWS_ENDPOINT_URL_SSO: "http://127.0.0.1:1" }],
+    ["admin", { AWS_ENDPOINT_URL_SSO_OIDC: "http://127.0.0.1:1" }],
+  ];
+  for (const [name, extra] of inputs) {
+    const s = c.sessions.get(name)!;
+    expect(hopIdentity(c, s, { ...env, ...extra })).not.toBe(hopIdentity(c, s, env));
+    // AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=true turns them off: the same identity as none
+    expect(hopIdentity(c, s, { ...env, ...extra, AWS_IGNORE_CONFIGURED_ENDPOINT_URLS: "true" })).toBe(hopIdentity(c, s, env));
+  }
+  // what the shared config or AWS_PROFILE say cannot change where sesame calls, so they are not part of it
+  const alice = c.sessions.get("alice")!;
+  expect(hopIdentity(c, alice, { ...env, AWS_PROFILE: "other", AWS_CONFIG_FILE: "/x" })).toBe(hopIdentity(c, alice, env));
+});
+
 test("role session names are cleaned to STS's character set and never empty", () => {
   expect(cleanSessionName("alice")).toBe("sesame-alice");
   expect(cleanSessionName("DOMAIN\\Jörg Müller")).toBe("sesame-DOMAIN-J-rg-M-ller");
