@@ -107,8 +107,8 @@ export async function doctor(opts: { config?: string; json?: boolean }, env: Env
 
 async function checkKeyring(env: Env, add: (f: Finding) => void): Promise<boolean> {
   try {
-    const { openSecretStore, fileKeyringPath } = await import("../store/open-secret-store.ts");
-    const store = openSecretStore(env);
+    const { openKeyringBackend, fileKeyringPath } = await import("../store/open-secret-store.ts");
+    const store = openKeyringBackend(env);
     if (store.kind === "file" && !existsSync(fileKeyringPath(env))) {
       // Probing would create it (and ask for a new passphrase): the first `sesame secret set` does that.
       add({ check: "keyring", status: "ok", message: `file keyring ${fileKeyringPath(env)}: not created yet (the first sesame secret set or sesame import creates it)` });
@@ -300,7 +300,7 @@ function checkFolders(env: Env, now: number, add: (f: Finding) => void): void {
 async function checkSso(cat: Catalog, env: Env, now: number, keyringOk: boolean, add: (f: Finding) => void): Promise<void> {
   const { readAwsCliToken } = await import("../sso/aws-cli-cache.ts");
   const { loadRegistration, loadToken } = await import("../sso/tokens.ts");
-  const store = keyringOk ? (await import("../store/open-secret-store.ts")).openSecretStore(env) : undefined;
+  const store = keyringOk ? (await import("../store/open-secret-store.ts")).openSecretStore(env, cat.file) : undefined;
   for (const sso of cat.ssoSessions.values()) {
     const fix = `run: sesame login ${sso.name}`;
     const cli = readAwsCliToken(sso, env);

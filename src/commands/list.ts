@@ -24,7 +24,7 @@ export interface ListRow {
 
 export async function list(opts: { config?: string; json?: boolean }, env: Record<string, string | undefined> = process.env): Promise<void> {
   const cat = await loadCatalogMemo(catalogPath(opts.config, env), stateDir(env));
-  const secretState = secretChecker(env);
+  const secretState = secretChecker(cat, env);
   const read = await entryReader({ cacheDir: cacheDir(env), stateDir: stateDir(env) }, cat.sessions.size);
   const identity = identityReader(cat, env, stateDir(env));
   const rows = await Promise.all([...cat.sessions.values()].map((s) => rowFor(cat, s, env, secretState, async (s) => read(await identity(s)))));
@@ -75,7 +75,7 @@ function loginState(cat: Catalog, ssoName: string, env: Record<string, string | 
         const { openSecretStore } = await import("../store/open-secret-store.ts");
         const { loadToken, loadRegistration } = await import("../sso/tokens.ts");
         const { readAwsCliToken } = await import("../sso/aws-cli-cache.ts");
-        const store = openSecretStore(env);
+        const store = openSecretStore(env, cat.file);
         const t = await loadToken(store, ssoName);
         const now = Date.now();
         if (t && t.expiresAt > now + 60_000) return "ok";
@@ -91,7 +91,7 @@ function loginState(cat: Catalog, ssoName: string, env: Record<string, string | 
   return p;
 }
 
-function secretChecker(env: Record<string, string | undefined>): (name: string) => Promise<boolean | undefined> {
+function secretChecker(cat: Catalog, env: Record<string, string | undefined>): (name: string) => Promise<boolean | undefined> {
   const memo = new Map<string, Promise<boolean | undefined>>();
   // One store for every row: a file keyring is unlocked (scrypt) once, not once per IAM user.
   let store: Promise<SecretStore> | undefined;
@@ -100,7 +100,7 @@ function secretChecker(env: Record<string, string | undefined>): (name: string) 
     if (!p) {
       p = (async () => {
         try {
-          store ??= import("../store/open-secret-store.ts").then((m) => m.openSecretStore(env));
+          store ??= import("../store/open-secret-store.ts").then((m) => m.openSecretStore(env, cat.file));
           const { getAccessKey } = await import("../store/iam-user-keys.ts");
           return (await getAccessKey(await store, name)) !== undefined;
         } catch {

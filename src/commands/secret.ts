@@ -20,7 +20,7 @@ export async function secretSet(name: string, opts: { config?: string }, env: Re
   const cat = loadCatalog(catalogPath(opts.config, env));
   iamUserSession(cat, name);
   const key = process.stdin.isTTY ? await promptKey(name) : readPipedKey();
-  const store = openSecretStore(env);
+  const store = openSecretStore(env, cat.file);
   await setAccessKey(store, name, key);
   await forgetCached(cat, name, env);
   writeSync(2, `sesame: stored access key ${maskKeyId(key.accessKeyId)} for "${name}" in the ${store.kind === "os" ? "OS keyring" : "file keyring"}\n`);
@@ -29,7 +29,7 @@ export async function secretSet(name: string, opts: { config?: string }, env: Re
 export async function secretDelete(name: string, opts: { config?: string }, env: Record<string, string | undefined> = process.env): Promise<number> {
   const cat = loadCatalog(catalogPath(opts.config, env));
   iamUserSession(cat, name);
-  const removed = await deleteAccessKey(openSecretStore(env), name);
+  const removed = await deleteAccessKey(openSecretStore(env, cat.file), name);
   await forgetCached(cat, name, env);
   writeSync(2, removed ? `sesame: deleted the access key of "${name}"\n` : `sesame: no access key was stored for "${name}"\n`);
   return 0;

@@ -11,6 +11,7 @@ import { hasTty, promptLine } from "../tty.ts";
 import { fileKeyring } from "./file-keyring.ts";
 import { osKeyring } from "./os-keyring.ts";
 import type { SecretStore } from "./secret-store.ts";
+import { catalogSecrets, type CatalogSecrets } from "./catalog-secrets.ts";
 
 type Env = Record<string, string | undefined>;
 
@@ -47,7 +48,13 @@ function passphraseFor(path: string, env: Env): () => Promise<string> {
   };
 }
 
-export function openSecretStore(env: Env = process.env): SecretStore {
+/** The secrets of one catalog (store/catalog-secrets.ts): what every command uses. */
+export function openSecretStore(env: Env, catalogFile: string): CatalogSecrets {
+  return catalogSecrets(openKeyringBackend(env), catalogFile);
+}
+
+/** The raw backend, items named as given. */
+export function openKeyringBackend(env: Env = process.env): SecretStore {
   const kind = env.SESAME_KEYRING || "os";
   switch (kind) {
     case "os":
