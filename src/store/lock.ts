@@ -145,6 +145,8 @@ interface Holder {
   pid: number;
   since: number;
   host: string;
+  /** what the holder is doing, for a waiter on a terminal */
+  purpose: string;
   empty?: boolean;
 }
 
@@ -155,20 +157,33 @@ function readHolder(path: string): Holder | undefined {
   let raw: string;
   try {
     raw = readFileSync(path, "utf8");
-  } catch {
-    return undefined; // released meanwhile: retry at once
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "ENOENT") return undefined; // released meanwhile: retry at once
+    // Unreadable (not ours, a folder …): judged by its age like a lock with garbage in it.
+    const since = mtimeOf(path);
+    return since === undefined ? undefined : { raw: "", pid: 0, since, host: "", purpose: "" };
   }
-  const [pid, since, host] = raw.split(" ");
   if (raw === "") {
     // Caught between create and write — or left empty by a holder killed right there. Its age is the
     // file's: young, it is a holder about to write; older than a moment, nobody will ever write it.
-    let mtime = Date.now();
-    try {
-      mtime = statSync(path).mtimeMs;
-    } catch { /* released meanwhile */ }
-    return { raw, pid: 0, since: mtime, host: "", empty: true };
+    return { raw, pid: 0, since: mtimeOf(path) ?? Date.now(), host: "", purpose: "", empty: true };
   }
-  return { raw, pid: Number(pid) || 0, since: Number(since) || Date.now(), host: host ?? "" };
+  const [pid, since, host, ...purpose] = raw.split(" ");
+  const p = Number(pid);
+  const t = Number(since);
+  if (!Number.isSafeInteger(p) || p <= 0 || !Number.isFinite(t) || t <= 0) {
+    // Garbage: its age is the file's, so it is taken over once older than staleMs (and not "fresh forever").
+    return { raw, pid: 0, since: mtimeOf(path) ?? 0, host: "", purpose: "" };
+  }
+  return { raw, pid: p, since: t, host: host ?? "", purpose: purpose.join(" ") };
+}
+
+function mtimeOf(path: string): number | undefined {
+  try {
+    return statSync(path).mtimeMs;
+  } catch {
+    return undefined; // released meanwhile
+  }
 }
 
 function isStale(h: Holder, staleMs: number): boolean {
