@@ -8,7 +8,7 @@
 // Exit status: 0 when nothing failed (warnings allowed); 3 when the catalog cannot be used; else 6 when
 // the keyring cannot be used; else 1 for any other failure.
 import { existsSync, readdirSync, readFileSync, statSync, writeSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { parseIni, profileOfHeader } from "../awsconfig/ini.ts";
 import { isManaged, syncProfiles } from "../awsconfig/managed.ts";
 import { endpointOverride } from "../aws/endpoints.ts";
@@ -83,7 +83,10 @@ export async function doctor(opts: { config?: string; json?: boolean }, env: Env
   await checkClock(cat, env, deps, add);
 
   // 6. Cache and state folders.
-  if (process.platform !== "win32") checkFolders(env, deps.now(), add);
+  if (process.platform !== "win32") {
+    const keyringFile = env.SESAME_KEYRING === "file" ? (await import("../store/open-secret-store.ts")).fileKeyringPath(env) : undefined;
+    checkFolders(env, deps.now(), add, keyringFile);
+  }
 
   // 7. IAM Identity Center sign-ins.
   if (cat && cat.ssoSessions.size) await checkSso(cat, env, deps.now(), keyringOk, add);
@@ -246,7 +249,7 @@ const TRANSIENT_RE = /^\..+\.tmp$|\.lock\.\d+\.stale$/;
 /** Older than this, a lock or temporary file was left by a sesame that died (locks are taken over at 10–15 min). */
 const STRAY_AGE_MS = 15 * 60_000;
 
-function checkFolders(env: Env, now: number, add: (f: Finding) => void): void {
+function checkFolders(env: Env, now: number, add: (f: Finding) => void, keyringFile?: string): void {
   const problems: string[] = [];
   const fixes: string[] = [];
   const stray: string[] = [];
@@ -285,6 +288,17 @@ function checkFolders(env: Env, now: number, add: (f: Finding) => void): void {
   folder(cache, "the cache folder", (n, age) => ENTRY_RE.test(n) || ((HOP_LOCK_RE.test(n) || SSO_LOCK_RE.test(n) || TRANSIENT_RE.test(n)) && age < STRAY_AGE_MS));
   // The state folder may hold more than the cache key in later versions: only its modes and old temporary files.
   folder(state, "the state folder", (n, age) => !TRANSIENT_RE.test(n) || age < STRAY_AGE_MS, ["generations"]);
+  // The file keyring's folder: sesame never changes the mode of a folder it did not create, so say it here.
+  if (keyringFile) {
+    const dir = dirname(keyringFile);
+    const st = statSync(dir, { throwIfNoEntry: false });
+    if (st?.isDirectory() && (st.mode & 0o077) !== 0) {
+      problems.push(`the file keyring's folder ${dir} is open to others (mode ${(st.mode & 0o777).toString(8)})`);
+      fixes.push(`chmod 700 ${dir}`);
+    }
+    const fst = statSync(keyringFile, { throwIfNoEntry: false });
+    if (fst?.isFile() && (fst.mode & 0o077) !== 0) loose.push(keyringFile);
+  }
   if (loose.length) {
     problems.push(`${list(loose.slice(0, 3))}${loose.length > 3 ? ` and ${loose.length - 3} more` : ""} can be read by others`);
     fixes.push(`chmod 600 ${loose.slice(0, 3).join(" ")}${loose.length > 3 ? " …" : ""}`);

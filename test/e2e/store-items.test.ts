@@ -48,3 +48,47 @@ describe("locks (issue 9 item 10)", () => {
     }
   });
 });
+
+describe("folders sesame did not create keep their mode (issue 9 item 9)", () => {
+  const mode = (p: string) => statSync(p).mode & 0o7777;
+
+  test("profiles sync into a team folder (setgid, group-writable) and import into a --config catalog's folder", async () => {
+    const team = join(w.home, "team");
+    mkdirSync(team);
+    chmodSync(team, 0o2770);
+    const r = await w.run(["profiles", "sync"], { env: { AWS_CONFIG_FILE: join(team, "config") } });
+    expect(r.code).toBe(0);
+    expect(existsSync(join(team, "config"))).toBe(true);
+    expect(mode(team)).toBe(0o2770);
+
+    const shared = join(w.home, "shared-catalogs");
+    mkdirSync(shared);
+    chmodSync(shared, 0o755);
+    const creds = join(w.home, "creds");
+    writeFileSync(creds, `[carol]\naws_access_key_id = ${w.alice.accessKeyId}\naws_secret_access_key = ${w.alice.secretAccessKey}\n`);
+    const imp = await w.run(["--config", join(shared, "sessions.toml"), "import", "--yes"], { env: { AWS_SHARED_CREDENTIALS_FILE: creds, AWS_CONFIG_FILE: join(team, "config") } });
+    expect(imp.stderr).not.toContain("internal error");
+    expect(mode(shared)).toBe(0o755);
+    expect(mode(team)).toBe(0o2770);
+  });
+
+  test("a folder sesame creates is 0700, and doctor warns when the file keyring's folder is open to others", async () => {
+    const deep = join(w.home, "new", "place");
+    const r = await w.run(["profiles", "sync"], { env: { AWS_CONFIG_FILE: join(deep, "config") } });
+    expect(r.code).toBe(0);
+    expect(mode(deep)).toBe(0o700);
+    expect(mode(join(w.home, "new"))).toBe(0o700);
+
+    const kdir = join(w.home, "open-keyring");
+    mkdirSync(kdir);
+    chmodSync(kdir, 0o755);
+    const env = { SESAME_KEYRING: "file", SESAME_FILE_PASSPHRASE: "p", SESAME_FILE_KEYRING: join(kdir, "k.enc") };
+    expect((await w.run(["secret", "set", "alice"], { env, stdin: `${w.alice.accessKeyId}\n${w.alice.secretAccessKey}\n` })).code).toBe(0);
+    expect(mode(kdir)).toBe(0o755);
+    const doc = await w.run(["doctor", "--json"], { env });
+    const cache = (JSON.parse(doc.stdout) as { findings: { check: string; status: string; message: string; fix?: string }[] }).findings.find((f) => f.check === "cache")!;
+    expect(cache.status).toBe("warn");
+    expect(cache.message).toContain(`the file keyring's folder ${kdir} is open to others (mode 755)`);
+    expect(cache.fix).toContain(`chmod 700 ${kdir}`);
+  });
+});
