@@ -9,6 +9,7 @@ import type { Credentials, Deps, Provider } from "./types.ts";
 
 export function cached(hop: string, identity: string, d: Deps, fetch: Provider): Provider {
   return async (): Promise<Credentials> => {
+    if (d.cacheOff) return fetch();
     const loc = { cacheDir: d.cacheDir, stateDir: d.stateDir };
     const hit = await readEntry(loc, identity);
     if (isFresh(hit, d.now(), d.refreshMargin)) {

@@ -42,7 +42,13 @@ export function hopLockOptions(hop: string, env: Record<string, string | undefin
 const HOST = hostname();
 
 export async function acquire(path: string, opts: LockOptions): Promise<() => void> {
-  ensurePrivateDir(dirname(path));
+  try {
+    ensurePrivateDir(dirname(path));
+  } catch {
+    // A folder that cannot be made (read-only root, a file in the way): the caller has said so already
+    // (store/cache-folder.ts); work on without single-flight rather than fail.
+    return () => {};
+  }
   const deadline = Date.now() + opts.timeoutMs;
   let delay = 10;
   const me = `${process.pid} ${Date.now()} ${HOST}`;

@@ -92,3 +92,18 @@ describe("folders sesame did not create keep their mode (issue 9 item 9)", () =>
     expect(cache.fix).toContain(`chmod 700 ${kdir}`);
   });
 });
+
+describe("an unusable cache folder (issue 16 item 5)", () => {
+  for (const [what, dir] of [["under a regular file", () => join(w.home, "a-file", "cache")], ["inside /proc", () => "/proc/self/sesame-cache"]] as const) {
+    test(`a cache folder ${what}: credentials without a cache and one warning line`, async () => {
+      writeFileSync(join(w.home, "a-file"), "x");
+      const env = { SESAME_CACHE_DIR: dir() };
+      for (const args of [["credential-process", "prod"], ["credential-process", "alice"], ["whoami", "prod", "--json"]]) {
+        const r = await w.run(args, { env });
+        expect(r.code).toBe(0);
+        if (args[0] === "credential-process") parseProcessOutput(r.stdout);
+        expect(r.stderr).toMatch(/^sesame: warning: the cache folder .+ cannot be used \(.+\): credentials are not cached\n$/);
+      }
+    });
+  }
+});
