@@ -25,7 +25,7 @@ type Env = Record<string, string | undefined>;
 export type Status = "ok" | "warn" | "fail";
 
 export interface Finding {
-  check: "catalog" | "keyring" | "profiles" | "credentials-file" | "clock" | "cache" | "sso";
+  check: "catalog" | "keyring" | "keys" | "profiles" | "credentials-file" | "clock" | "cache" | "sso";
   status: Status;
   message: string;
   fix?: string;
@@ -88,7 +88,10 @@ export async function doctor(opts: { config?: string; json?: boolean }, env: Env
     checkFolders(env, deps.now(), add, keyringFile);
   }
 
-  // 7. IAM Identity Center sign-ins.
+  // 7. IAM users' stored keys.
+  if (cat && keyringOk && [...cat.sessions.values()].some((x) => x.type === "iam-user")) await checkKeys(cat, env, add);
+
+  // 8. IAM Identity Center sign-ins.
   if (cat && cat.ssoSessions.size) await checkSso(cat, env, deps.now(), keyringOk, add);
 
   const failed = findings.filter((f) => f.status === "fail");
@@ -309,6 +312,32 @@ function checkFolders(env: Env, now: number, add: (f: Finding) => void, keyringF
   }
   if (problems.length) add({ check: "cache", status: "warn", message: problems.join("; "), fix: fixes.join("; ") });
   else add({ check: "cache", status: "ok", message: `${cache} and ${state}: private (0700) and tidy` });
+}
+
+/** Every iam-user session has a key in the keyring (one finding for all; the keyring is opened once). */
+async function checkKeys(cat: Catalog, env: Env, add: (f: Finding) => void): Promise<void> {
+  const store = (await import("../store/open-secret-store.ts")).openSecretStore(env, cat.file);
+  const { getAccessKey } = await import("../store/iam-user-keys.ts");
+  const missing: string[] = [];
+  const problems: string[] = [];
+  const fixes: string[] = [];
+  let n = 0;
+  for (const s of cat.sessions.values()) {
+    if (s.type !== "iam-user") continue;
+    n++;
+    try {
+      if (!(await getAccessKey(store, s.name))) missing.push(s.name);
+    } catch (e) {
+      problems.push(`"${s.name}": ${(e as Error).message}`);
+      fixes.push((e as SesameError).fix ?? `sesame secret set ${s.name}`);
+    }
+  }
+  if (missing.length) {
+    problems.unshift(`no access key is stored for ${list(missing)}`);
+    fixes.unshift(missing.map((m) => `sesame secret set ${m}`).join("; "));
+  }
+  if (problems.length) add({ check: "keys", status: "warn", message: problems.join("; "), fix: fixes.join("; ") });
+  else add({ check: "keys", status: "ok", message: `${count(n, "IAM user")}: a key is stored for each` });
 }
 
 async function checkSso(cat: Catalog, env: Env, now: number, keyringOk: boolean, add: (f: Finding) => void): Promise<void> {

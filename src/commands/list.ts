@@ -44,10 +44,16 @@ async function rowFor(cat: Catalog, s: Session, env: Record<string, string | und
   if (s.type === "web-identity") return { ...base, state: "not-supported", expiration: null, detail: "not supported yet" };
   const hit = await cachedFor(s);
   const now = Date.now();
+  const root = chainOf(cat, s).at(-1)!;
   if (hit?.expiration && hit.expiration.getTime() - now > cat.defaults.refreshMargin * 1000) {
+    // A key deleted with `sesame secret delete` starts a new generation, so its entries are not found at
+    // all; one removed from the keyring behind sesame's back is caught here: one look-up per IAM user
+    // (not per session), and only where the keyring opens without asking for a passphrase.
+    if (root.type === "iam-user" && quietKeyring(env) && (await hasSecret(root.name)) === false) {
+      return { ...base, state: "no-secret", expiration: null, detail: root === s ? "no secret" : `no secret (${root.name})` };
+    }
     return { ...base, state: "cached", expiration: hit.expiration.toISOString(), detail: `cached until ${clock(hit.expiration, now)}` };
   }
-  const root = chainOf(cat, s).at(-1)!;
   if (root.type === "iam-user") {
     const has = await hasSecret(root.name);
     if (has === false) return { ...base, state: "no-secret", expiration: null, detail: root === s ? "no secret" : `no secret (${root.name})` };
@@ -62,6 +68,11 @@ async function rowFor(cat: Catalog, s: Session, env: Record<string, string | und
   if (s.type === "iam-user") return { ...base, state: "ready", expiration: null, detail: "secret stored" };
   if (s.type === "sso") return { ...base, state: "ready", expiration: null, detail: "signed in" };
   return { ...base, state: "not-cached", expiration: null, detail: "not cached" };
+}
+
+/** The keyring can be read without a prompt: the OS keyring, or the file keyring with its passphrase set. */
+function quietKeyring(env: Record<string, string | undefined>): boolean {
+  return (env.SESAME_KEYRING || "os") === "os" || !!env.SESAME_FILE_PASSPHRASE;
 }
 
 const loginStates = new Map<string, Promise<"ok" | "needs-login" | "unknown">>();

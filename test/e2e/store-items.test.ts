@@ -107,3 +107,57 @@ describe("an unusable cache folder (issue 16 item 5)", () => {
     });
   }
 });
+
+describe("secret set reads the IAM console's CSV and the JSON of create-access-key (issue 16 item 20)", () => {
+  test("the console's CSV (with a BOM and CRLF, as downloaded)", async () => {
+    const r = await w.run(["secret", "set", "alice"], { stdin: `\uFEFFAccess key ID,Secret access key\r\n${w.alice.accessKeyId},${w.alice.secretAccessKey}\r\n` });
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain("sesame: read the IAM console's access-key CSV\n");
+    expect(r.stderr).not.toContain(w.alice.secretAccessKey);
+    expect(r.stderr).not.toContain(w.alice.accessKeyId);
+    expect(JSON.parse((await w.run(["whoami", "alice", "--json"])).stdout).Arn).toBe(w.alice.arn);
+  });
+
+  test("the JSON of aws iam create-access-key", async () => {
+    const json = JSON.stringify({ AccessKey: { UserName: "alice", AccessKeyId: w.alice.accessKeyId, Status: "Active", SecretAccessKey: w.alice.secretAccessKey, CreateDate: "2026-12-06T04:00:00+00:00" } }, null, 4);
+    const r = await w.run(["secret", "set", "alice"], { stdin: json + "\n" });
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain("sesame: read the JSON of aws iam create-access-key\n");
+    expect(r.stderr).not.toContain(w.alice.secretAccessKey);
+    expect(JSON.parse((await w.run(["whoami", "alice", "--json"])).stdout).Arn).toBe(w.alice.arn);
+  });
+
+  test("JSON without an access key is refused with one line (status 2)", async () => {
+    const r = await w.run(["secret", "set", "alice"], { stdin: `{"AccessKey":{}}\n` });
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim().split("\n")).toHaveLength(1);
+  });
+});
+
+describe("a deleted key: list and doctor (issue 16 item 21)", () => {
+  test("list says no secret (not cached until …) and doctor warns with the fix", async () => {
+    await storeAliceKey(w);
+    expect((await w.run(["credential-process", "dev"])).code).toBe(0);
+    const before = JSON.parse((await w.run(["list", "--json"])).stdout) as { name: string; state: string }[];
+    expect(before.find((r) => r.name === "dev")!.state).toBe("cached");
+    const doc0 = JSON.parse((await w.run(["doctor", "--json"])).stdout) as { findings: { check: string; status: string }[] };
+    expect(doc0.findings.find((f) => f.check === "keys")!.status).toBe("ok");
+    expect((await w.run(["secret", "delete", "alice"])).code).toBe(0);
+    const rows = JSON.parse((await w.run(["list", "--json"])).stdout) as { name: string; state: string; detail: string }[];
+    expect(rows.find((r) => r.name === "alice")!.state).toBe("no-secret");
+    expect(rows.find((r) => r.name === "dev")).toMatchObject({ state: "no-secret", detail: "no secret (alice)" });
+    const doc = JSON.parse((await w.run(["doctor", "--json"])).stdout) as { findings: { check: string; status: string; message: string; fix?: string }[] };
+    expect(doc.findings.find((f) => f.check === "keys")).toEqual({ check: "keys", status: "warn", message: `no access key is stored for "alice"`, fix: "sesame secret set alice" });
+    await storeAliceKey(w);
+  });
+
+  test("a key removed from the keyring behind sesame's back: list says no secret", async () => {
+    await storeAliceKey(w);
+    expect((await w.run(["credential-process", "dev"])).code).toBe(0);
+    const { openSecretStore } = await import("../../src/store/open-secret-store.ts");
+    expect(await openSecretStore(w.env, w.catalog).delete("iam-user:alice")).toBe(true);
+    const rows = JSON.parse((await w.run(["list", "--json"])).stdout) as { name: string; state: string; detail: string }[];
+    expect(rows.find((r) => r.name === "dev")).toMatchObject({ state: "no-secret", detail: "no secret (alice)" });
+    await storeAliceKey(w);
+  });
+});
