@@ -161,3 +161,62 @@ describe("a deleted key: list and doctor (issue 16 item 21)", () => {
     await storeAliceKey(w);
   });
 });
+
+/** Runs `sesame ARGS` on a terminal (script(1)), answering each prompt in turn once it is on the screen. */
+async function onTerminal(env: Record<string, string>, args: string, answers: [string, string][]): Promise<{ code: number; screen: string }> {
+  const { spawn } = await import("node:child_process");
+  const { BIN } = await import("./harness.ts");
+  const child = spawn("/usr/bin/script", ["-qec", `${BIN} ${args}`, "/dev/null"], { env, stdio: ["pipe", "pipe", "pipe"] });
+  let screen = "";
+  let seen = 0;
+  let next = 0;
+  child.stdout.on("data", (d) => {
+    screen += d;
+    while (next < answers.length) {
+      const at = screen.indexOf(answers[next]![0], seen);
+      if (at < 0) break;
+      seen = at + answers[next]![0].length;
+      child.stdin.write(`${answers[next]![1]}\r`);
+      next++;
+    }
+  });
+  const code = await new Promise<number>((r) => child.on("close", (c) => r(c ?? 1)));
+  return { code, screen };
+}
+
+describe.skipIf(!existsSync("/usr/bin/script"))("the file keyring's first passphrase (issue 16 item 22)", () => {
+  const fileEnv = (name: string) => {
+    const env: Record<string, string> = { ...w.env, SESAME_KEYRING: "file", SESAME_FILE_KEYRING: join(w.home, `${name}.enc`) };
+    delete env.SESAME_FILE_PASSPHRASE;
+    return env;
+  };
+
+  test("two entries that differ are asked for again; the key typed before is not lost", async () => {
+    const env = fileEnv("differ");
+    const r = await onTerminal(env, "secret set alice", [
+      ["Access key id for alice:", w.alice.accessKeyId],
+      ["(not shown):", w.alice.secretAccessKey],
+      ["new passphrase for the file keyring", "first one"],
+      ["the same passphrase again:", "not the same"],
+      ["new passphrase for the file keyring", "second one"],
+      ["the same passphrase again:", "second one"],
+    ]);
+    expect(r.screen).toContain("the two passphrases differ; once more");
+    expect(r.code).toBe(0);
+    const c = await w.run(["whoami", "alice", "--json"], { env: { ...env, SESAME_FILE_PASSPHRASE: "second one" } });
+    expect(JSON.parse(c.stdout).Arn).toBe(w.alice.arn);
+  });
+
+  test("an empty passphrase is refused at once, not asked for twice", async () => {
+    const env = fileEnv("empty");
+    const r = await onTerminal(env, "secret set alice", [
+      ["Access key id for alice:", w.alice.accessKeyId],
+      ["(not shown):", w.alice.secretAccessKey],
+      ["new passphrase for the file keyring", ""],
+    ]);
+    expect(r.code).toBe(6);
+    expect(r.screen).not.toContain("the same passphrase again");
+    expect(r.screen).toContain("is empty");
+    expect(existsSync(env.SESAME_FILE_KEYRING!)).toBe(false);
+  });
+});
