@@ -28,6 +28,8 @@ export function realDeps(cat: Pick<Catalog, "defaults" | "file">, env: Record<st
       if (!tty.hasTty()) {
         throw new NeedsInput("mfa.no-terminal", `session "${session}" needs an MFA code and there is no terminal to ask on`, `run: sesame credential-process ${session} in a terminal once; the session is then cached`);
       }
+      // Processes waiting on this one's locks can now say what they wait for (store/lock.ts).
+      (await import("../store/lock.ts")).announce(`asking for the MFA code of ${session}`);
       for (let attempt = 0; attempt < 3; attempt++) {
         const code = (await tty.promptLine(`sesame: MFA code for ${serial} (session ${session}): `, { echo: true })).trim();
         if (/^\d{6}$/.test(code)) return code;

@@ -220,3 +220,31 @@ describe.skipIf(!existsSync("/usr/bin/script"))("the file keyring's first passph
     expect(existsSync(env.SESAME_FILE_KEYRING!)).toBe(false);
   });
 });
+
+describe.skipIf(!existsSync("/usr/bin/script"))("a waiter on a terminal says what it waits for (issue 16 item 18)", () => {
+  test("another sesame asking for an MFA code: the second one says so instead of staying silent", async () => {
+    const { world: mk, CHAIN_CATALOG, BIN } = await import("./harness.ts");
+    const m = await mk(CHAIN_CATALOG.replace('[session.alice]\ntype = "iam-user"', '[session.alice]\ntype = "iam-user"\nmfa_serial = "arn:aws:iam::111111111111:mfa/alice"'));
+    try {
+      m.emu.addMfaDevice("arn:aws:iam::111111111111:mfa/alice", "314159");
+      await storeAliceKey(m);
+      const { spawn } = await import("node:child_process");
+      const first = spawn("/usr/bin/script", ["-qec", `${BIN} credential-process alice > /dev/null`, "/dev/null"], { env: m.env, stdio: ["pipe", "pipe", "pipe"] });
+      let screen = "";
+      await new Promise<void>((r) => first.stdout.on("data", (d) => { screen += d; if (screen.includes("MFA code for")) r(); }));
+      const second = await runOnTerminal(BIN, m.env, "credential-process alice > /dev/null; echo status=$?", { SESAME_LOCK_TIMEOUT: "3" });
+      expect(second).toMatch(/sesame: waiting: another sesame, pid \d+, is asking for the MFA code of alice\r?\n/);
+      expect(second).toContain("status=7");
+      first.stdin.write("314159\r");
+      expect(await new Promise<number>((r) => first.on("close", (c) => r(c ?? 1)))).toBe(0);
+    } finally {
+      await m.stop();
+    }
+  });
+});
+
+async function runOnTerminal(bin: string, env: Record<string, string>, cmd: string, extra: Record<string, string>): Promise<string> {
+  const { runBinary } = await import("./harness.ts");
+  const r = await runBinary(["/usr/bin/script", "-qec", `${bin} ${cmd}`, "/dev/null"], { ...env, ...extra }, "");
+  return r.stdout;
+}
