@@ -114,7 +114,8 @@ function secretChecker(cat: Catalog, env: Record<string, string | undefined>): (
           store ??= import("../store/open-secret-store.ts").then((m) => m.openSecretStore(env, cat.file));
           const { getAccessKey } = await import("../store/iam-user-keys.ts");
           return (await getAccessKey(await store, name)) !== undefined;
-        } catch {
+        } catch (e) {
+          if ((e as { takenOver?: boolean }).takenOver) return false; // another catalog's key: none of ours
           return undefined; // a locked or missing keyring must not break list
         }
       })();

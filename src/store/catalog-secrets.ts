@@ -35,6 +35,11 @@ function markerOf(raw: string): Marker | undefined {
   }
 }
 
+/** The legacy key was taken over by another catalog: this one has none of its own yet. */
+export class TakenOver extends KeyringError {
+  readonly takenOver = true;
+}
+
 export interface CatalogSecrets extends SecretStore {
   /** the catalog file these secrets belong to */
   readonly catalog: string;
@@ -71,7 +76,7 @@ export function catalogSecrets(backend: SecretStore, catalogFile: string): Catal
         if (m.catalog === catalog) return undefined; // ours, and deleted since
         const [kind, session] = [logical.slice(0, logical.indexOf(":")), logical.slice(logical.indexOf(":") + 1)];
         if (kind === "iam-user") {
-          throw new KeyringError(
+          throw new TakenOver(
             `the key stored for "${session}" before sesame kept keys per catalog was taken over by catalog ${m.catalog}`,
             `store this catalog's key with: sesame secret set ${session}`,
           );

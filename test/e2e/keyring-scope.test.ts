@@ -62,6 +62,8 @@ for (const kind of ["os", "file"] as const) {
       const refused = await w.run(["--config", other, "whoami", "alice"], { env });
       expect(refused.code).not.toBe(0);
       expect(refused.stderr).toBe(`sesame: session "alice": the key stored for "alice" before sesame kept keys per catalog was taken over by catalog ${w.catalog} — store this catalog's key with: sesame secret set alice\n`);
+      const listed = JSON.parse((await w.run(["--config", other, "list", "--json"], { env })).stdout) as { name: string; state: string }[];
+      expect(listed.find((r) => r.name === "alice")!.state).toBe("no-secret");
       // the first catalog still has it, from its own item now
       await w.run(["cache", "clear"], { env });
       expect(await whoami()).toBe(w.alice.arn);
