@@ -75,7 +75,7 @@ export async function consoleCommand(name: string, opts: ConsoleOptions, env: En
   if (s.type === "iam-user") {
     const { openSecretStore } = await import("../store/open-secret-store.ts");
     const { getAccessKey } = await import("../store/iam-user-keys.ts");
-    const key = await getAccessKey(openSecretStore(env), s.name);
+    const key = await getAccessKey(openSecretStore(env, cat.file), s.name);
     if (!key) throw new NeedsInput("secret.missing", `no access key is stored for "${s.name}"`, `run: sesame secret set ${s.name}`);
     const { stsAdapter } = await import("../aws/sts.ts");
     const fed = await stsAdapter(env).getFederationToken(key, region, {

@@ -67,6 +67,12 @@ export async function credentialProcess(argv: string[], env: Record<string, stri
   }
   // A miss. Wait at this hop's lock before loading the provider chain: of 50 SDK processes started
   // together, only the one that fetches pays for loading it; the others wait, cheaply, and read its entry.
+  const { cacheFolderUsable } = await import("../store/cache-folder.ts");
+  if (!cacheFolderUsable(loc.cacheDir)) {
+    const { resolveSession } = await import("./resolve.ts");
+    writeOut(credentialJson(await resolveSession(cat, session, env)));
+    return;
+  }
   const { acquire, hopLockOptions } = await import("../store/lock.ts");
   const lockPath = await entryLockPath(loc, identity);
   const release = await acquire(lockPath, hopLockOptions(session.name, env));

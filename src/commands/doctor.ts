@@ -10,7 +10,7 @@
 import { Buffer } from "node:buffer";
 import { forTerminal } from "../output/sanitize.ts";
 import { existsSync, readdirSync, readFileSync, statSync, writeSync } from "node:fs";
-import { basename, join, resolve } from "node:path";
+import { basename, dirname, join, resolve } from "node:path";
 import { parseIni, profileOfHeader } from "../awsconfig/ini.ts";
 import { showWord } from "../awsconfig/line-safe.ts";
 import { isManaged, sesameCommand, syncProfiles } from "../awsconfig/managed.ts";
@@ -28,7 +28,7 @@ type Env = Record<string, string | undefined>;
 export type Status = "ok" | "warn" | "fail";
 
 export interface Finding {
-  check: "catalog" | "keyring" | "profiles" | "credentials-file" | "clock" | "cache" | "sso";
+  check: "catalog" | "keyring" | "keys" | "profiles" | "credentials-file" | "clock" | "cache" | "sso";
   status: Status;
   message: string;
   fix?: string;
@@ -86,9 +86,15 @@ export async function doctor(opts: { config?: string; json?: boolean }, env: Env
   await checkClock(cat, env, deps, add);
 
   // 6. Cache and state folders.
-  if (process.platform !== "win32") checkFolders(env, deps.now(), add);
+  if (process.platform !== "win32") {
+    const keyringFile = env.SESAME_KEYRING === "file" ? (await import("../store/open-secret-store.ts")).fileKeyringPath(env) : undefined;
+    checkFolders(env, deps.now(), add, keyringFile);
+  }
 
-  // 7. IAM Identity Center sign-ins.
+  // 7. IAM users' stored keys.
+  if (cat && keyringOk && [...cat.sessions.values()].some((x) => x.type === "iam-user")) await checkKeys(cat, env, add);
+
+  // 8. IAM Identity Center sign-ins.
   if (cat && cat.ssoSessions.size) await checkSso(cat, env, deps.now(), keyringOk, add);
 
   const failed = findings.filter((f) => f.status === "fail");
@@ -110,8 +116,8 @@ export async function doctor(opts: { config?: string; json?: boolean }, env: Env
 
 async function checkKeyring(env: Env, add: (f: Finding) => void): Promise<boolean> {
   try {
-    const { openSecretStore, fileKeyringPath } = await import("../store/open-secret-store.ts");
-    const store = openSecretStore(env);
+    const { openKeyringBackend, fileKeyringPath } = await import("../store/open-secret-store.ts");
+    const store = openKeyringBackend(env);
     if (store.kind === "file" && !existsSync(fileKeyringPath(env))) {
       // Probing would create it (and ask for a new passphrase): the first `sesame secret set` does that.
       add({ check: "keyring", status: "ok", message: `file keyring ${fileKeyringPath(env)}: not created yet (the first sesame secret set or sesame import creates it)` });
@@ -328,7 +334,7 @@ const TRANSIENT_RE = /^\..+\.tmp$|\.lock\.\d+\.stale$/;
 /** Older than this, a lock or temporary file was left by a sesame that died (locks are taken over at 10–15 min). */
 const STRAY_AGE_MS = 15 * 60_000;
 
-function checkFolders(env: Env, now: number, add: (f: Finding) => void): void {
+function checkFolders(env: Env, now: number, add: (f: Finding) => void, keyringFile?: string): void {
   const problems: string[] = [];
   const fixes: string[] = [];
   const stray: string[] = [];
@@ -367,6 +373,17 @@ function checkFolders(env: Env, now: number, add: (f: Finding) => void): void {
   folder(cache, "the cache folder", (n, age) => ENTRY_RE.test(n) || ((HOP_LOCK_RE.test(n) || SSO_LOCK_RE.test(n) || TRANSIENT_RE.test(n)) && age < STRAY_AGE_MS));
   // The state folder may hold more than the cache key in later versions: only its modes and old temporary files.
   folder(state, "the state folder", (n, age) => !TRANSIENT_RE.test(n) || age < STRAY_AGE_MS, ["generations"]);
+  // The file keyring's folder: sesame never changes the mode of a folder it did not create, so say it here.
+  if (keyringFile) {
+    const dir = dirname(keyringFile);
+    const st = statSync(dir, { throwIfNoEntry: false });
+    if (st?.isDirectory() && (st.mode & 0o077) !== 0) {
+      problems.push(`the file keyring's folder ${dir} is open to others (mode ${(st.mode & 0o777).toString(8)})`);
+      fixes.push(`chmod 700 ${dir}`);
+    }
+    const fst = statSync(keyringFile, { throwIfNoEntry: false });
+    if (fst?.isFile() && (fst.mode & 0o077) !== 0) loose.push(keyringFile);
+  }
   if (loose.length) {
     problems.push(`${list(loose.slice(0, 3))}${loose.length > 3 ? ` and ${loose.length - 3} more` : ""} can be read by others`);
     fixes.push(`chmod 600 ${loose.slice(0, 3).join(" ")}${loose.length > 3 ? " …" : ""}`);
@@ -379,10 +396,36 @@ function checkFolders(env: Env, now: number, add: (f: Finding) => void): void {
   else add({ check: "cache", status: "ok", message: `${cache} and ${state}: private (0700) and tidy` });
 }
 
+/** Every iam-user session has a key in the keyring (one finding for all; the keyring is opened once). */
+async function checkKeys(cat: Catalog, env: Env, add: (f: Finding) => void): Promise<void> {
+  const store = (await import("../store/open-secret-store.ts")).openSecretStore(env, cat.file);
+  const { getAccessKey } = await import("../store/iam-user-keys.ts");
+  const missing: string[] = [];
+  const problems: string[] = [];
+  const fixes: string[] = [];
+  let n = 0;
+  for (const s of cat.sessions.values()) {
+    if (s.type !== "iam-user") continue;
+    n++;
+    try {
+      if (!(await getAccessKey(store, s.name))) missing.push(s.name);
+    } catch (e) {
+      problems.push(`"${s.name}": ${(e as Error).message}`);
+      fixes.push((e as SesameError).fix ?? `sesame secret set ${s.name}`);
+    }
+  }
+  if (missing.length) {
+    problems.unshift(`no access key is stored for ${list(missing)}`);
+    fixes.unshift(missing.map((m) => `sesame secret set ${m}`).join("; "));
+  }
+  if (problems.length) add({ check: "keys", status: "warn", message: problems.join("; "), fix: fixes.join("; ") });
+  else add({ check: "keys", status: "ok", message: `${count(n, "IAM user")}: a key is stored for each` });
+}
+
 async function checkSso(cat: Catalog, env: Env, now: number, keyringOk: boolean, add: (f: Finding) => void): Promise<void> {
   const { readAwsCliToken } = await import("../sso/aws-cli-cache.ts");
   const { loadRegistration, loadToken } = await import("../sso/tokens.ts");
-  const store = keyringOk ? (await import("../store/open-secret-store.ts")).openSecretStore(env) : undefined;
+  const store = keyringOk ? (await import("../store/open-secret-store.ts")).openSecretStore(env, cat.file) : undefined;
   for (const sso of cat.ssoSessions.values()) {
     const fix = `run: sesame login ${sso.name}`;
     const cli = readAwsCliToken(sso, env);

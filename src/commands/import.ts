@@ -68,7 +68,7 @@ export async function importCommand(opts: ImportOptions, env: Env = process.env)
   report(plan);
 
   let store: SecretStore | undefined;
-  const openStore = async () => (store ??= (await import("../store/open-secret-store.ts")).openSecretStore(env));
+  const openStore = async () => (store ??= (await import("../store/open-secret-store.ts")).openSecretStore(env, catalogFile));
   // Keys to store: those of new iam-user sessions, and those of existing ones whose keyring holds none yet.
   // Profiles to adopt and keys to strip from ~/.aws/credentials: every imported one, except where the
   // keyring already holds another key for the session (that key is not moved, so it is not removed).

@@ -26,7 +26,7 @@ export interface ListRow {
 
 export async function list(opts: { config?: string; json?: boolean }, env: Record<string, string | undefined> = process.env): Promise<void> {
   const cat = await loadCatalogMemo(catalogPath(opts.config, env), stateDir(env));
-  const secretState = secretChecker(env);
+  const secretState = secretChecker(cat, env);
   const read = await entryReader({ cacheDir: cacheDir(env), stateDir: stateDir(env) }, cat.sessions.size);
   const identity = identityReader(cat, env, stateDir(env));
   const rows = await Promise.all([...cat.sessions.values()].map((s) => rowFor(cat, s, env, secretState, async (s) => read(await identity(s)))));
@@ -46,10 +46,16 @@ async function rowFor(cat: Catalog, s: Session, env: Record<string, string | und
   if (s.type === "web-identity") return { ...base, state: "not-supported", expiration: null, detail: "not supported yet" };
   const hit = await cachedFor(s);
   const now = Date.now();
+  const root = chainOf(cat, s).at(-1)!;
   if (hit?.expiration && hit.expiration.getTime() - now > cat.defaults.refreshMargin * 1000) {
+    // A key deleted with `sesame secret delete` starts a new generation, so its entries are not found at
+    // all; one removed from the keyring behind sesame's back is caught here: one look-up per IAM user
+    // (not per session), and only where the keyring opens without asking for a passphrase.
+    if (root.type === "iam-user" && quietKeyring(env) && (await hasSecret(root.name)) === false) {
+      return { ...base, state: "no-secret", expiration: null, detail: root === s ? "no secret" : `no secret (${root.name})` };
+    }
     return { ...base, state: "cached", expiration: hit.expiration.toISOString(), detail: `cached until ${clock(hit.expiration, now)}` };
   }
-  const root = chainOf(cat, s).at(-1)!;
   if (root.type === "iam-user") {
     const has = await hasSecret(root.name);
     if (has === false) return { ...base, state: "no-secret", expiration: null, detail: root === s ? "no secret" : `no secret (${root.name})` };
@@ -66,6 +72,11 @@ async function rowFor(cat: Catalog, s: Session, env: Record<string, string | und
   return { ...base, state: "not-cached", expiration: null, detail: "not cached" };
 }
 
+/** The keyring can be read without a prompt: the OS keyring, or the file keyring with its passphrase set. */
+function quietKeyring(env: Record<string, string | undefined>): boolean {
+  return (env.SESAME_KEYRING || "os") === "os" || !!env.SESAME_FILE_PASSPHRASE;
+}
+
 const loginStates = new Map<string, Promise<"ok" | "needs-login" | "unknown">>();
 /** Signed in (or silently renewable) or not, per sso-session, asked once. */
 function loginState(cat: Catalog, ssoName: string, env: Record<string, string | undefined> = process.env): Promise<"ok" | "needs-login" | "unknown"> {
@@ -77,7 +88,7 @@ function loginState(cat: Catalog, ssoName: string, env: Record<string, string | 
         const { openSecretStore } = await import("../store/open-secret-store.ts");
         const { loadToken, loadRegistration } = await import("../sso/tokens.ts");
         const { readAwsCliToken } = await import("../sso/aws-cli-cache.ts");
-        const store = openSecretStore(env);
+        const store = openSecretStore(env, cat.file);
         const t = await loadToken(store, ssoName);
         const now = Date.now();
         if (t && t.expiresAt > now + 60_000) return "ok";
@@ -93,7 +104,7 @@ function loginState(cat: Catalog, ssoName: string, env: Record<string, string | 
   return p;
 }
 
-function secretChecker(env: Record<string, string | undefined>): (name: string) => Promise<boolean | undefined> {
+function secretChecker(cat: Catalog, env: Record<string, string | undefined>): (name: string) => Promise<boolean | undefined> {
   const memo = new Map<string, Promise<boolean | undefined>>();
   // One store for every row: a file keyring is unlocked (scrypt) once, not once per IAM user.
   let store: Promise<SecretStore> | undefined;
@@ -102,10 +113,11 @@ function secretChecker(env: Record<string, string | undefined>): (name: string) 
     if (!p) {
       p = (async () => {
         try {
-          store ??= import("../store/open-secret-store.ts").then((m) => m.openSecretStore(env));
+          store ??= import("../store/open-secret-store.ts").then((m) => m.openSecretStore(env, cat.file));
           const { getAccessKey } = await import("../store/iam-user-keys.ts");
           return (await getAccessKey(await store, name)) !== undefined;
-        } catch {
+        } catch (e) {
+          if ((e as { takenOver?: boolean }).takenOver) return false; // another catalog's key: none of ours
           return undefined; // a locked or missing keyring must not break list
         }
       })();

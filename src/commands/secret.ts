@@ -1,5 +1,6 @@
 // sesame secret set|delete NAME: an IAM user's long-lived key, into or out of the keyring.
-// Terminal: prompted on /dev/tty without echo. Piped: line 1 access key id, line 2 secret access key.
+// Terminal: prompted on /dev/tty without echo. Piped: line 1 access key id, line 2 secret access key — or
+// the IAM console's access-key CSV, or the JSON of `aws iam create-access-key`.
 import { readFileSync, writeSync } from "node:fs";
 import { catalogPath } from "../catalog/locate.ts";
 import { loadCatalog, sessionNamed } from "../catalog/load.ts";
@@ -20,7 +21,7 @@ export async function secretSet(name: string, opts: { config?: string }, env: Re
   const cat = loadCatalog(catalogPath(opts.config, env));
   iamUserSession(cat, name);
   const key = process.stdin.isTTY ? await promptKey(name) : readPipedKey();
-  const store = openSecretStore(env);
+  const store = openSecretStore(env, cat.file);
   await setAccessKey(store, name, key);
   await forgetCached(cat, name, env);
   writeSync(2, `sesame: stored access key ${maskKeyId(key.accessKeyId)} for "${name}" in the ${store.kind === "os" ? "OS keyring" : "file keyring"}\n`);
@@ -29,7 +30,7 @@ export async function secretSet(name: string, opts: { config?: string }, env: Re
 export async function secretDelete(name: string, opts: { config?: string }, env: Record<string, string | undefined> = process.env): Promise<number> {
   const cat = loadCatalog(catalogPath(opts.config, env));
   iamUserSession(cat, name);
-  const removed = await deleteAccessKey(openSecretStore(env), name);
+  const removed = await deleteAccessKey(openSecretStore(env, cat.file), name);
   await forgetCached(cat, name, env);
   writeSync(2, removed ? `sesame: deleted the access key of "${name}"\n` : `sesame: no access key was stored for "${name}"\n`);
   return 0;
@@ -56,9 +57,41 @@ function readPipedKey(): AccessKey {
   } catch {
     throw new NeedsInput("secret.no-input", "no access key on standard input", "pipe two lines: access key id, then secret access key");
   }
+  const { key, from } = keyFromText(text);
+  if (from) writeSync(2, `sesame: read ${from}\n`);
+  return key;
+}
+
+/** What `secret set` reads on standard input: two lines (id, secret), the IAM console's access-key CSV
+ *  (header "Access key ID,Secret access key"), or the JSON of `aws iam create-access-key`. `from` names
+ *  the format when it is not the two lines. */
+export function keyFromText(input: string): { key: AccessKey; from?: string } {
+  const text = input.replace(/^\uFEFF/, "");
+  const trimmed = text.trim();
+  if (trimmed.startsWith("{")) {
+    let o: unknown;
+    try {
+      o = JSON.parse(trimmed);
+    } catch {
+      throw new UsageError("standard input starts with { but is not JSON", "pipe the output of aws iam create-access-key as it is, or two lines: access key id, then secret access key");
+    }
+    const ak = (o as { AccessKey?: Record<string, unknown> }).AccessKey ?? (o as Record<string, unknown>);
+    if (typeof ak.AccessKeyId !== "string" || typeof ak.SecretAccessKey !== "string") {
+      throw new UsageError("the JSON on standard input holds no AccessKey with AccessKeyId and SecretAccessKey", "pipe the output of aws iam create-access-key as it is");
+    }
+    return { key: parseKey(ak.AccessKeyId, ak.SecretAccessKey), from: "the JSON of aws iam create-access-key" };
+  }
   const lines = text.split(/\r?\n/).filter((l) => l.trim() !== "");
-  if (lines.length < 2) throw new UsageError("standard input must hold two lines: the access key id, then the secret access key", "pipe both lines, e.g. printf '%s\\n%s\\n' \"$ID\" \"$SECRET\" | sesame secret set NAME");
-  return parseKey(lines[0]!, lines[1]!);
+  const header = lines[0]?.split(",").map((c) => c.trim().replace(/^"|"$/g, "").toLowerCase()) ?? [];
+  const idCol = header.indexOf("access key id");
+  const secretCol = header.indexOf("secret access key");
+  if (idCol >= 0 && secretCol >= 0) {
+    const rows = lines.slice(1).map((l) => l.split(",").map((c) => c.trim().replace(/^"|"$/g, "")));
+    if (rows.length !== 1) throw new UsageError(`the access-key CSV on standard input must hold exactly one key (it holds ${rows.length})`, "pipe the CSV file the IAM console downloaded for one access key");
+    return { key: parseKey(rows[0]![idCol] ?? "", rows[0]![secretCol] ?? ""), from: "the IAM console's access-key CSV" };
+  }
+  if (lines.length < 2) throw new UsageError("standard input must hold two lines: the access key id, then the secret access key", "pipe both lines, e.g. printf '%s\\n%s\\n' \"$ID\" \"$SECRET\" | sesame secret set NAME (or the IAM console's CSV, or the JSON of aws iam create-access-key)");
+  return { key: parseKey(lines[0]!, lines[1]!) };
 }
 
 async function promptKey(name: string): Promise<AccessKey> {

@@ -12,6 +12,7 @@ export type CachedProvider = Provider & { drop(): Promise<void> };
 
 export function cached(hop: string, identity: string, d: Deps, fetch: Provider): CachedProvider {
   const get = async (): Promise<Credentials> => {
+    if (d.cacheOff) return fetch();
     const loc = { cacheDir: d.cacheDir, stateDir: d.stateDir };
     const hit = await readEntry(loc, identity);
     if (isFresh(hit, d.now(), d.refreshMargin)) {

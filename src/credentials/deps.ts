@@ -8,7 +8,7 @@ import type { StsAdapter } from "../aws/sts-types.ts";
 import type { SsoOidcAdapter, SsoPortalAdapter } from "../aws/sso-types.ts";
 import type { Deps } from "./types.ts";
 
-export function realDeps(cat: Pick<Catalog, "defaults">, env: Record<string, string | undefined> = process.env): Deps {
+export function realDeps(cat: Pick<Catalog, "defaults" | "file">, env: Record<string, string | undefined> = process.env): Deps {
   let secrets: Promise<SecretStore> | undefined;
   let sts: Promise<StsAdapter> | undefined;
   let oidc: Promise<SsoOidcAdapter> | undefined;
@@ -19,7 +19,7 @@ export function realDeps(cat: Pick<Catalog, "defaults">, env: Record<string, str
     env,
     cacheDir: cacheDir(env),
     stateDir: stateDir(env),
-    secrets: () => (secrets ??= import("../store/open-secret-store.ts").then((m) => m.openSecretStore(env))),
+    secrets: () => (secrets ??= import("../store/open-secret-store.ts").then((m) => m.openSecretStore(env, cat.file))),
     sts: () => (sts ??= import("../aws/sts.ts").then((m) => m.stsAdapter(env))),
     ssoOidc: () => (oidc ??= import("../aws/sso-oidc.ts").then((m) => m.ssoOidcAdapter(env))),
     ssoPortal: () => (portal ??= import("../aws/sso.ts").then((m) => m.ssoPortalAdapter(env))),
@@ -28,6 +28,8 @@ export function realDeps(cat: Pick<Catalog, "defaults">, env: Record<string, str
       if (!tty.hasTty()) {
         throw new NeedsInput("mfa.no-terminal", `session "${session}" needs an MFA code and there is no terminal to ask on`, `run: sesame credential-process ${session} in a terminal once; the session is then cached`);
       }
+      // Processes waiting on this one's locks can now say what they wait for (store/lock.ts).
+      (await import("../store/lock.ts")).announce(`asking for the MFA code of ${session}`);
       for (let attempt = 0; attempt < 3; attempt++) {
         const code = (await tty.promptLine(`sesame: MFA code for ${serial} (session ${session}): `, { echo: true })).trim();
         if (/^\d{6}$/.test(code)) return code;

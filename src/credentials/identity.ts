@@ -8,6 +8,7 @@ import { stsCallRegion } from "../catalog/catalog.ts";
 import type { Catalog, Session } from "../catalog/types.ts";
 import { endpointOverride } from "../aws/endpoints.ts";
 import { defaultRoleSessionName } from "./session-name.ts";
+import { catalogIdentity } from "../store/catalog-identity.ts";
 
 /** catalog.ts holds the one region rule. */
 export function stsRegion(s: Session, cat: Catalog): string {
@@ -30,9 +31,10 @@ function rootParts(cat: Catalog, s: Session, env: Record<string, string | undefi
   seen.add(s.name);
   switch (s.type) {
     case "iam-user":
-      // The keyring backend and service are part of it: another store may hold other keys.
+      // The keyring (backend, service, file) and the catalog are part of it: another store, or another
+      // catalog's session of the same name, holds another key (store/catalog-secrets.ts).
       return ["iam-user/1", s.name, s.mfa_serial ?? null, s.duration_seconds ?? null, stsRegion(s, cat), endpointOverride("STS", env) ?? null,
-        env.SESAME_KEYRING ?? "os", env.SESAME_KEYRING_SERVICE ?? "sesame", env.SESAME_FILE_KEYRING ?? null];
+        ...keyringParts(cat, env)];
     case "assume-role": {
       const src = cat.sessions.get(s.source);
       if (!src) throw new Error(`missing source ${s.source}`);
@@ -41,14 +43,20 @@ function rootParts(cat: Catalog, s: Session, env: Record<string, string | undefi
     }
     case "sso": {
       const sso = cat.ssoSessions.get(s.sso_session);
-      // Both endpoints: the portal that issues the credentials and the OIDC service that issued its token.
+      // Both endpoints: the portal that issues the credentials and the OIDC service that issued its token;
+      // and where its sign-in is kept (keyring, catalog).
       return ["sso/1", s.name, s.sso_account_id, s.sso_role_name, sso?.sso_start_url ?? null, sso?.sso_region ?? null, endpointOverride("SSO", env) ?? null,
-        endpointOverride("SSO_OIDC", env) ?? null];
+        endpointOverride("SSO_OIDC", env) ?? null, ...keyringParts(cat, env)];
     }
     case "web-identity":
       return ["web-identity/1", s.name, s.role_arn, s.web_identity_token_file ?? null, s.web_identity_token_command ?? null, s.role_session_name ?? defaultRoleSessionName(env),
         s.duration_seconds ?? null, stsRegion(s, cat), endpointOverride("STS", env) ?? null];
   }
+}
+
+/** Where a root's secret (key, SSO sign-in) is kept: the keyring and the catalog it belongs to. */
+function keyringParts(cat: Catalog, env: Record<string, string | undefined>): unknown[] {
+  return [env.SESAME_KEYRING ?? "os", env.SESAME_KEYRING_SERVICE ?? "sesame", env.SESAME_FILE_KEYRING ?? null, catalogIdentity(cat.file)];
 }
 
 /** The sessions a chain passes through, from the session itself down to its root. */

@@ -24,6 +24,8 @@ export interface Deps {
   mfaCode(serial: string, session: string): Promise<string>;
   env: Record<string, string | undefined>;
   cacheDir: string;
+  /** the cache folder cannot be used (store/cache-folder.ts): every hop fetches, nothing is locked or stored */
+  cacheOff?: boolean;
   stateDir: string;
   /** the current generation of the chain's root of trust (store/generation.ts) */
   generation?: string;

@@ -3,14 +3,20 @@
 import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, unlinkSync, writeSync, chmodSync, statSync } from "node:fs";
 import { dirname, join, basename } from "node:path";
 
+/** Creates the folder (and missing parents) 0700. A folder that already exists is left exactly as it is:
+ * it may be the user's or a team's (~/.aws, the folder of a --config catalog, a setgid share), and its
+ * mode is not sesame's to change; `sesame doctor` warns when a folder holding secrets is open to others. */
 export function ensurePrivateDir(dir: string): void {
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
-  // mkdir's mode is filtered by the umask and does not touch an existing folder: tighten our own folder.
-  try {
-    const st = statSync(dir);
-    if ((st.mode & 0o077) !== 0) chmodSync(dir, 0o700);
-  } catch {
-    /* reported by the write that follows */
+  const first = mkdirSync(dir, { recursive: true, mode: 0o700 });
+  if (first === undefined) return; // it existed
+  // mkdir's mode is filtered by the umask: set exactly 0700 on the folders made just now, and on no other.
+  for (let d = dir; ; d = dirname(d)) {
+    try {
+      chmodSync(d, 0o700);
+    } catch {
+      /* reported by the write that follows */
+    }
+    if (d === first || dirname(d) === d) break;
   }
 }
 

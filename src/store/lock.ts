@@ -42,11 +42,19 @@ export function hopLockOptions(hop: string, env: Record<string, string | undefin
 const HOST = hostname();
 
 export async function acquire(path: string, opts: LockOptions): Promise<() => void> {
-  ensurePrivateDir(dirname(path));
+  try {
+    ensurePrivateDir(dirname(path));
+  } catch {
+    // A folder that cannot be made (read-only root, a file in the way): the caller has said so already
+    // (store/cache-folder.ts); work on without single-flight rather than fail.
+    return () => {};
+  }
   const deadline = Date.now() + opts.timeoutMs;
   let delay = 10;
-  const me = `${process.pid} ${Date.now()} ${HOST}`;
+  const me = `${process.pid} ${Date.now()} ${HOST} ${oneLine(opts.what)}`;
   let released: ReleaseWatch | undefined;
+  const started = Date.now();
+  let told = "";
   try {
     for (;;) {
       // After a wake-up, try to create the lock only if it looks free: a failed exclusive create costs an
@@ -66,6 +74,7 @@ export async function acquire(path: string, opts: LockOptions): Promise<() => vo
         takeOver(path, held);
         continue;
       }
+      if (held?.pid && held.purpose && held.purpose !== told && Date.now() - started >= TELL_AFTER_MS) told = tellWaiting(held);
       if (Date.now() >= deadline) {
         const who = held ? ` (held by process ${held.pid})` : "";
         throw new BusyError(`gave up waiting for another sesame to finish ${opts.what}${who}`, `try again, or remove ${path} if no sesame is running`);
@@ -85,13 +94,60 @@ export async function acquire(path: string, opts: LockOptions): Promise<() => vo
   }
 }
 
+/** The locks this process holds, with what each file says now (announce() rewrites it). */
+const held = new Map<string, string>();
+
 function ownLock(path: string, me: string): () => void {
+  held.set(path, me);
   return () => {
     // Only remove the lock if it is still ours (it may have been taken over as stale).
     try {
-      if (readFileSync(path, "utf8") === me) unlinkSync(path);
+      if (readFileSync(path, "utf8") === held.get(path)) unlinkSync(path);
     } catch { /* already gone */ }
+    held.delete(path);
   };
+}
+
+/** Tells the processes waiting on this one's locks what it is doing now ("asking for the MFA code of
+ *  alice"), so that a waiter on a terminal can say what it waits for. Best effort. */
+export function announce(purpose: string): void {
+  for (const [path, now] of held) {
+    const [pid, since, host] = now.split(" ");
+    const next = `${pid} ${since} ${host} ${oneLine(purpose)}`;
+    const tmp = `${path}.${process.pid}.announce`;
+    try {
+      if (readFileSync(path, "utf8") !== now) continue; // taken over meanwhile: not ours to write
+      const fd = openSync(tmp, "w", 0o600);
+      writeSync(fd, next);
+      closeSync(fd);
+      renameSync(tmp, path);
+      held.set(path, next);
+    } catch {
+      try { unlinkSync(tmp); } catch { /* not made */ }
+    }
+  }
+}
+
+/** A waiter says what it waits for once it has waited this long (most waits end well before). */
+const TELL_AFTER_MS = 1000;
+
+/** On a terminal only: a process run by an SDK has nobody reading its stderr, but a person at the terminal
+ *  should know why nothing happens. Returns the purpose told, so it is told again only when it changes. */
+function tellWaiting(h: Holder): string {
+  try {
+    const tty = process.platform === "win32" ? "\\\\.\\CONOUT$" : "/dev/tty";
+    const fd = openSync(tty, "w");
+    try {
+      writeSync(fd, `sesame: waiting: another sesame, pid ${h.pid}, is ${oneLine(h.purpose)}\n`);
+    } finally {
+      closeSync(fd);
+    }
+  } catch { /* no terminal */ }
+  return h.purpose;
+}
+
+function oneLine(text: string): string {
+  return text.replace(/[\x00-\x1f\x7f]/g, " ");
 }
 
 interface ReleaseWatch {
@@ -145,6 +201,8 @@ interface Holder {
   pid: number;
   since: number;
   host: string;
+  /** what the holder is doing, for a waiter on a terminal */
+  purpose: string;
   empty?: boolean;
 }
 
@@ -155,20 +213,33 @@ function readHolder(path: string): Holder | undefined {
   let raw: string;
   try {
     raw = readFileSync(path, "utf8");
-  } catch {
-    return undefined; // released meanwhile: retry at once
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "ENOENT") return undefined; // released meanwhile: retry at once
+    // Unreadable (not ours, a folder …): judged by its age like a lock with garbage in it.
+    const since = mtimeOf(path);
+    return since === undefined ? undefined : { raw: "", pid: 0, since, host: "", purpose: "" };
   }
-  const [pid, since, host] = raw.split(" ");
   if (raw === "") {
     // Caught between create and write — or left empty by a holder killed right there. Its age is the
     // file's: young, it is a holder about to write; older than a moment, nobody will ever write it.
-    let mtime = Date.now();
-    try {
-      mtime = statSync(path).mtimeMs;
-    } catch { /* released meanwhile */ }
-    return { raw, pid: 0, since: mtime, host: "", empty: true };
+    return { raw, pid: 0, since: mtimeOf(path) ?? Date.now(), host: "", purpose: "", empty: true };
   }
-  return { raw, pid: Number(pid) || 0, since: Number(since) || Date.now(), host: host ?? "" };
+  const [pid, since, host, ...purpose] = raw.split(" ");
+  const p = Number(pid);
+  const t = Number(since);
+  if (!Number.isSafeInteger(p) || p <= 0 || !Number.isFinite(t) || t <= 0) {
+    // Garbage: its age is the file's, so it is taken over once older than staleMs (and not "fresh forever").
+    return { raw, pid: 0, since: mtimeOf(path) ?? 0, host: "", purpose: "" };
+  }
+  return { raw, pid: p, since: t, host: host ?? "", purpose: purpose.join(" ") };
+}
+
+function mtimeOf(path: string): number | undefined {
+  try {
+    return statSync(path).mtimeMs;
+  } catch {
+    return undefined; // released meanwhile
+  }
 }
 
 function isStale(h: Holder, staleMs: number): boolean {

@@ -7,10 +7,11 @@ import { homedir } from "node:os";
 import { isAbsolute, join } from "node:path";
 import process from "node:process";
 import { KeyringError, NeedsInput, UsageError } from "../errors.ts";
-import { hasTty, promptLine } from "../tty.ts";
+import { hasTty, openTty, promptLine } from "../tty.ts";
 import { fileKeyring } from "./file-keyring.ts";
 import { osKeyring } from "./os-keyring.ts";
 import type { SecretStore } from "./secret-store.ts";
+import { catalogSecrets, type CatalogSecrets } from "./catalog-secrets.ts";
 
 type Env = Record<string, string | undefined>;
 
@@ -35,19 +36,29 @@ function passphraseFor(path: string, env: Env): () => Promise<string> {
       );
     }
     const creating = !existsSync(path);
-    const first = await promptLine(
-      creating ? `sesame: new passphrase for the file keyring ${path}: ` : `sesame: passphrase for the file keyring ${path}: `,
-      { echo: false },
-    );
-    if (creating) {
+    if (!creating) return promptLine(`sesame: passphrase for the file keyring ${path}: `, { echo: false });
+    // A new keyring: the passphrase twice; two entries that differ are asked for again (what the user has
+    // typed before this, an access key for instance, is not lost); an empty one is refused at once.
+    for (let attempt = 1; ; attempt++) {
+      const first = await promptLine(`sesame: new passphrase for the file keyring ${path}: `, { echo: false });
+      if (first === "") throw new KeyringError(`the passphrase for the file keyring ${path} is empty`, "type a passphrase, or set SESAME_FILE_PASSPHRASE");
       const again = await promptLine("sesame: the same passphrase again: ", { echo: false });
-      if (again !== first) throw new KeyringError("the two passphrases differ", "run the command again");
+      if (again === first) return first;
+      if (attempt === 3) throw new KeyringError("the two passphrases differed three times", "run the command again");
+      const tty = openTty();
+      tty?.write("sesame: the two passphrases differ; once more\n");
+      tty?.close();
     }
-    return first;
   };
 }
 
-export function openSecretStore(env: Env = process.env): SecretStore {
+/** The secrets of one catalog (store/catalog-secrets.ts): what every command uses. */
+export function openSecretStore(env: Env, catalogFile: string): CatalogSecrets {
+  return catalogSecrets(openKeyringBackend(env), catalogFile);
+}
+
+/** The raw backend, items named as given. */
+export function openKeyringBackend(env: Env = process.env): SecretStore {
   const kind = env.SESAME_KEYRING || "os";
   switch (kind) {
     case "os":

@@ -138,6 +138,8 @@ describe("real AWS clients through the credential_process lines profiles sync wr
       quoted = join(w.home, "aws-config-quoted");
       const r = await w.run(["profiles", "sync"], { bin: [join(dir, "sesame")], env: { SESAME_CONFIG: catalog, AWS_CONFIG_FILE: quoted } });
       if (r.code !== 0) throw new Error(`profiles sync failed: ${r.stderr}`);
+      // Keys belong to their catalog (docs/security.md): this catalog gets its own.
+      await storeAliceKey(w, { SESAME_CONFIG: catalog });
       expectedLine = `credential_process = '${dir}/sesame' credential-process prod --config "${catalog}"`;
     });
 

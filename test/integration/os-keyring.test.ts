@@ -2,7 +2,7 @@
 // private D-Bus session with an unlocked gnome-keyring (npm test does this).
 import { afterAll, describe, expect, test } from "bun:test";
 import { KeyringError } from "../../src/errors.ts";
-import { openSecretStore } from "../../src/store/open-secret-store.ts";
+import { openKeyringBackend } from "../../src/store/open-secret-store.ts";
 import { osKeyring } from "../../src/store/os-keyring.ts";
 
 const service = process.env.SESAME_KEYRING_SERVICE ?? "";
@@ -115,8 +115,8 @@ describe("OS keyring", () => {
     await small.delete("sso/race");
   }, 60_000);
 
-  test("openSecretStore picks the OS keyring with the service from SESAME_KEYRING_SERVICE", async () => {
-    const opened = openSecretStore({ ...process.env, SESAME_KEYRING: "os" });
+  test("openKeyringBackend picks the OS keyring with the service from SESAME_KEYRING_SERVICE", async () => {
+    const opened = openKeyringBackend({ ...process.env, SESAME_KEYRING: "os" });
     expect(opened.kind).toBe("os");
     await opened.set("sso/corp", "via-open");
     expect(await store.get("sso/corp")).toBe("via-open");

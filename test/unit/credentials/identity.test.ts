@@ -77,3 +77,21 @@ test("role session names are cleaned to STS's character set and never empty", ()
   expect(cleanSessionName("x".repeat(100))).toHaveLength(64);
   expect(cleanSessionName("a b/c")).toMatch(/^[\w+=,.@-]{2,64}$/);
 });
+
+test("an SSO hop's identity includes the keyring its sign-in is kept in (issue 9 item 5)", () => {
+  const c = cat(`[sso-session.corp]\nsso_start_url = "https://corp.awsapps.com/start"\nsso_region = "eu-west-1"\n[session.ro]\ntype = "sso"\nsso_session = "corp"\nsso_account_id = "111111111111"\nsso_role_name = "ReadOnly"\n`);
+  const s = c.sessions.get("ro")!;
+  const id = hopIdentity(c, s, env);
+  expect(hopIdentity(c, s, { ...env, SESAME_KEYRING: "file" })).not.toBe(id);
+  expect(hopIdentity(c, s, { ...env, SESAME_KEYRING_SERVICE: "other" })).not.toBe(id);
+  expect(hopIdentity(c, s, { ...env, SESAME_FILE_KEYRING: "/k.enc" })).not.toBe(id);
+});
+
+test("iam-user and SSO roots belong to their catalog: same-named roots of two catalogs never share an entry", () => {
+  const a = cat(base);
+  const b = validateCatalog(parseToml("/home/other/sessions.toml", base));
+  for (const name of ["alice", "prod"]) expect(hopIdentity(b, b.sessions.get(name)!, env)).not.toBe(hopIdentity(a, a.sessions.get(name)!, env));
+  // the same file, named two ways, is one catalog (lexically: no syscall on the warm path)
+  const c = validateCatalog(parseToml("/x/../c.toml", base));
+  expect(hopIdentity(c, c.sessions.get("prod")!, env)).toBe(hopIdentity(a, a.sessions.get("prod")!, env));
+});
