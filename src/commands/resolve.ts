@@ -3,20 +3,26 @@ import type { Catalog, Session } from "../catalog/types.ts";
 import { providerFor } from "../credentials/chain.ts";
 import { realDeps } from "../credentials/deps.ts";
 import { readGeneration, rootKey } from "../store/generation.ts";
-import type { Credentials } from "../credentials/types.ts";
+import type { Credentials, Deps } from "../credentials/types.ts";
 import { writeSync } from "node:fs";
 import { REVOKED_CODES } from "../aws/errors.ts";
 import { AwsRefused } from "../errors.ts";
 
 export async function resolveSession(cat: Catalog, s: Session, env: Record<string, string | undefined>, noCache = false, heldLocks?: ReadonlySet<string>): Promise<Credentials> {
-  const d = realDeps(cat, env);
+  const d = await sessionDeps(cat, s, env);
   if (heldLocks) d.heldLocks = heldLocks;
-  const { cacheFolderUsable } = await import("../store/cache-folder.ts");
-  if (!cacheFolderUsable(d.cacheDir)) d.cacheOff = true;
-  d.generation = await readGeneration(d.stateDir, rootKey(cat, s));
   // --no-cache: a margin longer than any credential's life makes every hop a miss, while still locking and storing.
   if (noCache) d.refreshMargin = 10 * 365 * 86400;
   return providerFor(s, cat, d)();
+}
+
+/** The effects for resolving `s`: its root's generation, and no cache when the cache folder cannot be used. */
+async function sessionDeps(cat: Catalog, s: Session, env: Record<string, string | undefined>): Promise<Deps> {
+  const d = realDeps(cat, env);
+  const { cacheFolderUsable } = await import("../store/cache-folder.ts");
+  if (!cacheFolderUsable(d.cacheDir)) d.cacheOff = true;
+  d.generation = await readGeneration(d.stateDir, rootKey(cat, s));
+  return d;
 }
 
 /**
@@ -25,9 +31,7 @@ export async function resolveSession(cat: Catalog, s: Session, env: Record<strin
  * `use` runs once more with freshly fetched ones: no refused entry is served again.
  */
 export async function withSessionCredentials<T>(cat: Catalog, s: Session, env: Record<string, string | undefined>, use: (c: Credentials) => Promise<T>): Promise<T> {
-  const d = realDeps(cat, env);
-  d.generation = await readGeneration(d.stateDir, rootKey(cat, s));
-  const hop = providerFor(s, cat, d);
+  const hop = providerFor(s, cat, await sessionDeps(cat, s, env));
   const creds = await hop();
   try {
     return await use(creds);

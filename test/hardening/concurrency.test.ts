@@ -118,9 +118,13 @@ async function round(seed: number, calls: number): Promise<{ calls: Call[]; chan
     [1400 + rand() * 500, async () => ((await start(["secret", "delete", "alice"], w.env).done).code === 0 ? { what: "delete", doneAt: performance.now() } : fail("secret delete failed"))],
   ];
   const names = ["alice", "dev", "prod", "prod", "admin"];
+  let deleted!: () => void;
+  const afterDelete = new Promise<void>((r) => (deleted = r));
   const jobs: Promise<unknown>[] = plan.map(async ([at, run]) => {
     await sleep(at);
-    changes.push(await run());
+    const ch = await run();
+    changes.push(ch);
+    if (ch.what === "delete") deleted();
   });
   const out: Call[] = [];
   for (let i = 0; i < calls; i++) {
@@ -128,7 +132,10 @@ async function round(seed: number, calls: number): Promise<{ calls: Call[]; chan
     const name = names[Math.floor(rand() * names.length)]!;
     jobs.push(
       (async () => {
-        await sleep(at);
+        // The last few start only once the delete is done, so every round mixes hits, refreshes and
+        // "secret gone" however slowly a loaded machine runs the changes; the rest race with them.
+        if (i >= calls - 4) await afterDelete.then(() => sleep(rand() * 200));
+        else await sleep(at);
         const startAt = performance.now();
         const r = await start(["credential-process", name], w.env).done;
         out.push({ name, startAt, endAt: performance.now(), r });
