@@ -1,7 +1,7 @@
 // Command names, flags and help (cac). Each action imports its command module only when it runs.
 import { cac } from "cac";
 import { UsageError, SesameError } from "./errors.ts";
-import { VERSION } from "./version.ts";
+import { VERSION, versionLine } from "./version.ts";
 
 export async function runCli(argv: string[]): Promise<number> {
   const cli = cac("sesame");
@@ -138,6 +138,7 @@ export async function runCli(argv: string[]): Promise<number> {
   // cac marks every --no-X flag "(default: true)", which reads as if the flag were on by default.
   cli.help((sections) => sections.map((sec) => ({ ...sec, body: sec.body.replace(/ \(default: true\)/g, "") })));
   cli.version(VERSION);
+  cli.globalCommand.outputVersion = () => console.log(versionLine()); // cac's own line names node, not the build
 
   try {
     cli.parse(["sesame", "sesame", ...argv], { run: false });
