@@ -14,7 +14,7 @@
 //   bun scripts/release.ts [--out DIR] [--only linux-x64,linux-arm64]
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join, resolve } from "node:path";
 import type { BunPlugin } from "bun";
@@ -46,8 +46,8 @@ export const RELEASE_TARGETS: readonly ReleaseTarget[] = [
 
 export const binaryName = (t: ReleaseTarget) => `sesame-${t.name}${t.format === "pe" ? ".exe" : ""}`;
 export const DEFAULT_OUT = join(ROOT, "dist", "release");
-/** Files shipped beside the binaries (and listed in SHA256SUMS). */
-export const EXTRAS = ["sesame.1", "sesame.bash", "_sesame", "sesame.fish"] as const;
+/** Files shipped beside the binaries (and listed in SHA256SUMS): man page, completions, the installer. */
+export const EXTRAS = ["sesame.1", "sesame.bash", "_sesame", "sesame.fish", "install.sh"] as const;
 
 /** Downloaded packages: outside node_modules (shared) and outside dist/ (rebuilt often). */
 export function cacheRoot(): string {
@@ -236,6 +236,7 @@ export async function release(out = DEFAULT_OUT, only?: string[], log = (m: stri
   const bin = host ? join(staging, binaryName(host)) : join(ROOT, "dist", "sesame");
   if (!existsSync(bin)) throw new Error(`no sesame binary for this machine to generate the man page and completions with (run npm run build)`);
   writeExtras(bin, staging);
+  copyFileSync(join(ROOT, "scripts", "install.sh"), join(staging, "install.sh"));
   writeSums(staging);
   rmSync(out, { recursive: true, force: true });
   renameSync(staging, out);
