@@ -18,6 +18,8 @@ const OUT = DEFAULT_OUT;
 const BUN = process.execPath;
 const QEMU = "/usr/bin/qemu-aarch64";
 const ARM64_SYSROOT = "/usr/aarch64-linux-gnu";
+// The arm64 C library and libgcc_s (which the keyring addon links) that qemu-user loads the binary with.
+const ARM64_LIBS = ["ld-linux-aarch64.so.1", "libc.so.6", "libgcc_s.so.1"].map((f) => join(ARM64_SYSROOT, "lib", f));
 const byName = (name: string) => RELEASE_TARGETS.find((t) => t.name === name)!;
 const path = (t: ReleaseTarget) => join(OUT, binaryName(t));
 
@@ -111,7 +113,7 @@ describe("release files", () => {
 // ------------------------------------------------------------------------------ linux-arm64 under qemu
 
 describe("the Linux arm64 binary under qemu-user", () => {
-  const ready = existsSync(QEMU) && existsSync(join(ARM64_SYSROOT, "lib", "ld-linux-aarch64.so.1"));
+  const ready = existsSync(QEMU) && ARM64_LIBS.every((f) => existsSync(f));
   const arm64 = () => [QEMU, "-L", ARM64_SYSROOT, path(byName("linux-arm64"))];
   const worlds: World[] = [];
   afterAll(async () => {
@@ -128,8 +130,8 @@ describe("the Linux arm64 binary under qemu-user", () => {
     return w;
   };
 
-  test("qemu-user and the arm64 C library are installed (Debian: qemu-user libc6-arm64-cross; .ci/run installs them)", () => {
-    expect({ qemu: existsSync(QEMU), sysroot: existsSync(join(ARM64_SYSROOT, "lib", "ld-linux-aarch64.so.1")) }).toEqual({ qemu: true, sysroot: true });
+  test("qemu-user and the arm64 libraries are installed (Debian: qemu-user libc6-arm64-cross libgcc-s1-arm64-cross; .ci/run installs them)", () => {
+    expect([QEMU, ...ARM64_LIBS].filter((f) => !existsSync(f))).toEqual([]);
   });
 
   test.if(ready)("--version and list run", async () => {
@@ -143,12 +145,12 @@ describe("the Linux arm64 binary under qemu-user", () => {
     expect((JSON.parse(l.stdout) as Array<{ name: string }>).map((r) => r.name).sort()).toEqual(["alice", "dev", "prod"]);
   });
 
-  const cold = async (w: World) => {
-    const set = await w.run(["secret", "set", "alice"], { bin: arm64(), stdin: `${w.alice.accessKeyId}\n${w.alice.secretAccessKey}\n` });
-    expect(set.stderr).toBe("");
+  const cold = async (w: World, bin = arm64()) => {
+    const set = await w.run(["secret", "set", "alice"], { bin, stdin: `${w.alice.accessKeyId}\n${w.alice.secretAccessKey}\n` });
+    expect(set.stderr).toContain('stored access key');
     expect(set.code).toBe(0);
     w.emu.resetCalls();
-    const r = await w.run(["credential-process", "prod"], { bin: arm64() });
+    const r = await w.run(["credential-process", "prod"], { bin });
     expect(r.stderr).toBe("");
     expect(r.code).toBe(0);
     const creds = parseProcessOutput(r.stdout);
@@ -157,7 +159,7 @@ describe("the Linux arm64 binary under qemu-user", () => {
     expect(w.emu.callsFor("GetSessionToken").length).toBe(1);
     expect(w.emu.callsFor("AssumeRole").map((c) => c.params.RoleArn)).toEqual([DEV_ROLE, PROD_ROLE]);
     // The same credentials again from the cache, without a call.
-    const again = await w.run(["credential-process", "prod"], { bin: arm64() });
+    const again = await w.run(["credential-process", "prod"], { bin });
     expect(parseProcessOutput(again.stdout).AccessKeyId).toBe(creds.AccessKeyId);
     expect(w.emu.calls.length).toBe(3);
   };
@@ -181,6 +183,17 @@ describe("the Linux arm64 binary under qemu-user", () => {
     const host = await w.run(["credential-process", "dev"]);
     expect(host.stderr).toBe("");
     expect(host.code).toBe(0);
+  });
+
+  test("the Linux x64 release binary (its own embedded addon, not dist/sesame's) does the same with the OS keyring", async () => {
+    const bus = process.env.DBUS_SESSION_BUS_ADDRESS;
+    if (!bus) {
+      if (isCi()) throw new Error("no D-Bus session: run through scripts/test.sh");
+      return;
+    }
+    const w = await newWorld({ SESAME_KEYRING: "os", DBUS_SESSION_BUS_ADDRESS: bus });
+    delete w.env.SESAME_FILE_PASSPHRASE;
+    await cold(w, [path(byName("linux-x64"))]);
   });
 });
 
