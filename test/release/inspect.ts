@@ -111,3 +111,40 @@ export function problems(binary: Uint8Array, addon: Uint8Array, want: Expectatio
   }
   return out;
 }
+
+export interface MachoSignature {
+  /** CodeDirectory flag 0x2: signed without an identity. */
+  adhoc: boolean;
+  /** A CMS blob: signed with a certificate (a Developer ID, say). */
+  certificate: boolean;
+  /** Whether the signed hashes reach the signature itself, i.e. cover every byte of code before it. */
+  coversFile: boolean;
+}
+
+/** The code signature of a 64-bit Mach-O file (LC_CODE_SIGNATURE → SuperBlob → CodeDirectory), if any. */
+export function machoSignature(b: Uint8Array): MachoSignature | undefined {
+  const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  if (v.getUint32(0, true) !== 0xfeedfacf) return undefined;
+  const ncmds = v.getUint32(16, true);
+  let at = 32;
+  let sig: number | undefined;
+  for (let i = 0; i < ncmds; i++) {
+    if (v.getUint32(at, true) === 0x1d) sig = v.getUint32(at + 8, true);
+    at += v.getUint32(at + 4, true);
+  }
+  if (sig === undefined || v.getUint32(sig) !== 0xfade0cc0) return undefined;
+  const count = v.getUint32(sig + 8);
+  let adhoc = false;
+  let certificate = false;
+  let codeLimit = 0;
+  for (let i = 0; i < count; i++) {
+    const blob = sig + v.getUint32(sig + 12 + 8 * i + 4);
+    const magic = v.getUint32(blob);
+    if (magic === 0xfade0b01) certificate = true;
+    if (magic === 0xfade0c02 && v.getUint32(sig + 12 + 8 * i) === 0) {
+      adhoc = (v.getUint32(blob + 12) & 0x2) !== 0;
+      codeLimit = v.getUint32(blob + 32);
+    }
+  }
+  return { adhoc, certificate, coversFile: codeLimit === sig };
+}

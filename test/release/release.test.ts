@@ -12,7 +12,7 @@ import { join } from "node:path";
 import { ROOT, versionStamp } from "../../scripts/build.ts";
 import { DEFAULT_OUT, EXTRAS, RELEASE_TARGETS, addonFile, binaryName, type ReleaseTarget } from "../../scripts/release.ts";
 import { CHAIN_CATALOG, DEV_ROLE, PROD_ROLE, isCi, parseProcessOutput, world, type World } from "../e2e/harness.ts";
-import { embeddedAddonNames, problems } from "./inspect.ts";
+import { embeddedAddonNames, machoSignature, problems } from "./inspect.ts";
 
 const OUT = DEFAULT_OUT;
 const BUN = process.execPath;
@@ -65,6 +65,11 @@ describe("release files", () => {
       expect(problems(readFileSync(path(t)), readFileSync(addonFile(t)), t)).toEqual([]);
     });
   }
+
+  test("the macOS binaries' code signatures are what docs/install.md says: arm64 ad hoc over the whole file, x64 Bun's own, short of sesame's code", () => {
+    expect(machoSignature(readFileSync(path(byName("darwin-arm64"))))).toEqual({ adhoc: true, certificate: false, coversFile: true });
+    expect(machoSignature(readFileSync(path(byName("darwin-x64"))))).toEqual({ adhoc: false, certificate: true, coversFile: false });
+  });
 
   test("the inspection fails for a binary whose addon is missing or another platform's", () => {
     const t = byName("linux-arm64");
