@@ -12,6 +12,7 @@
 // addons and handed over as the executable (`--compile-executable-path`).
 //
 //   bun scripts/release.ts [--out DIR] [--only linux-x64,linux-arm64]
+//   SESAME_RELEASE_RUNTIME=npm: always wrap the @oven/bun-* runtime from npm (checked against package-lock.json)
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
@@ -127,14 +128,28 @@ export function keyringPlugin(addon: string): BunPlugin {
 export async function buildTarget(t: ReleaseTarget, out: string): Promise<string> {
   const outfile = join(out, binaryName(t));
   const base = { entrypoint: join(ROOT, "src", "main.ts"), outfile, target: t.bun, define: stampDefine(versionStamp(t.name)), plugins: [keyringPlugin(addonFile(t))] };
-  try {
-    await compile(base);
-  } catch (first) {
-    // Bun could not fetch the runtime itself: hand it the @oven/bun-* package npm can fetch.
+  const npmRuntime = () => {
     const exe = join(fetchPackage(`@oven/${t.runtime}`), "bin", t.format === "pe" ? "bun.exe" : "bun");
-    if (!existsSync(exe)) throw first;
-    console.error(`release: ${t.name}: bun could not build with its own runtime download (${(first as Error).message.split("\n")[0]}); using ${exe}`);
-    await compile({ ...base, executablePath: exe });
+    if (!existsSync(exe)) throw new Error(`@oven/${t.runtime} has no ${exe}`);
+    return exe;
+  };
+  if (process.env.SESAME_RELEASE_RUNTIME === "npm") {
+    // Always the runtime npm fetched and package-lock.json vouches for (and how the fallback below is tried out).
+    await compile({ ...base, executablePath: npmRuntime() });
+  } else {
+    try {
+      await compile(base);
+    } catch (first) {
+      // Bun could not fetch the runtime itself: hand it the @oven/bun-* package npm can fetch.
+      let exe: string;
+      try {
+        exe = npmRuntime();
+      } catch {
+        throw first;
+      }
+      console.error(`release: ${t.name}: bun could not build with its own runtime download (${(first as Error).message.split("\n")[0]}); using ${exe}`);
+      await compile({ ...base, executablePath: exe });
+    }
   }
   // Bun writes the Windows file with .exe already; keep the name whatever it did.
   if (t.format === "pe" && !existsSync(outfile) && existsSync(outfile.replace(/\.exe$/, ""))) renameSync(outfile.replace(/\.exe$/, ""), outfile);
