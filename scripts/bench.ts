@@ -3,7 +3,7 @@
 // One run that measures sesame against a floor, interleaved, and prints medians and ratios (never used as
 // absolute thresholds in tests: machines differ, ratios against a floor measured in the same run do not).
 //
-//   floor      a Bun-compiled `console.log("{}")`, built here with scripts/build.ts's flags
+//   floor      a Bun-compiled `console.log("{}")`, built here with scripts/build.ts's compileOptions()
 //   warm       credential-process on a cache hit: an iam-user session and the last hop of alice → dev → prod
 //   list       `sesame list` over a generated catalog of 500 sessions
 //   cold       the 3-hop chain with an empty cache, against the emulator, beside 3 signed STS round trips
@@ -30,6 +30,7 @@ import { loadCatalog } from "../src/catalog/load.ts";
 import { currentIdentity } from "../src/store/generation.ts";
 import { ensureCacheKey } from "../src/store/cache-key.ts";
 import { encodeEntry, entryName } from "../src/store/cache.ts";
+import { compileOptions } from "./build.ts";
 import { ACCT, CHAIN_CATALOG, DEV_ROLE, PROD_ROLE, parseProcessOutput } from "../test/e2e/harness.ts";
 import { startEmulator, type CreatedUser, type Emulator } from "../test/emulator/index.ts";
 
@@ -193,22 +194,14 @@ async function chainByHand(url: string, alice: CreatedUser): Promise<Keys> {
 }
 
 /**
- * The floor: a one-line program compiled with the options of scripts/build.ts (keep the two in step: a
- * compile option added there, say a JIT policy or a bytecode order, belongs here too, or the ratios drift).
+ * The floor: a one-line program compiled with scripts/build.ts's compileOptions(), the options every sesame
+ * binary is built with, so a compile option added there applies to both and the ratios cannot drift.
  */
 async function buildFloor(dir: string): Promise<string> {
   mkdirSync(dir);
   writeFileSync(join(dir, "main.ts"), 'console.log("{}");\n');
   const outfile = join(dir, "floor");
-  const r = await Bun.build({
-    entrypoints: [join(dir, "main.ts")],
-    compile: { outfile, autoloadDotenv: false, autoloadBunfig: false, jitPolicy: 1000 },
-    bytecode: true,
-    minify: true,
-    splitting: true,
-    format: "esm",
-    sourcemap: "none",
-  } as Parameters<typeof Bun.build>[0]);
+  const r = await Bun.build(compileOptions({ entrypoint: join(dir, "main.ts"), outfile }));
   if (!r.success) throw new Error(`floor build failed: ${r.logs.join("\n")}`);
   if ((await ok([outfile], {}, "floor")).stdout !== "{}\n") throw new Error("the floor program printed something else");
   return outfile;

@@ -2,7 +2,7 @@
 import { cac } from "cac";
 import { UsageError, SesameError } from "./errors.ts";
 import { fixFor } from "./catalog/suggest.ts";
-import { VERSION } from "./version.ts";
+import { VERSION, versionLine } from "./version.ts";
 
 const GLOBAL_FLAGS = new Set(["--config", "--verbose", "--help", "-h", "--version", "-v"]);
 
@@ -166,6 +166,7 @@ export async function runCli(argv: string[]): Promise<number> {
     return out;
   });
   cli.version(VERSION);
+  cli.globalCommand.outputVersion = () => console.log(versionLine()); // cac's own line names node, not the build
 
   if (helpFor !== undefined && !cli.commands.some((c) => c.name === helpFor)) {
     throw new UsageError(`unknown command "${helpFor}"`, fixFor(helpFor, cli.commands.map((c) => c.name), "run: sesame help"));

@@ -21,8 +21,8 @@ export async function main(argv: string[]): Promise<number> {
       return EXIT.ok;
     }
     if (argv.length === 1 && (argv[0] === "--version" || argv[0] === "-v")) {
-      const { VERSION } = await import("./version.ts");
-      console.log(`sesame ${VERSION}`);
+      const { versionLine } = await import("./version.ts");
+      console.log(versionLine());
       return EXIT.ok;
     }
     const { runCli } = await import("./cli.ts");
