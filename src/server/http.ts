@@ -46,9 +46,10 @@ export function listen(host: LoopbackHost, port: number, route: Route, timeoutMs
   server.requestTimeout = timeoutMs;
   server.keepAliveTimeout = 5000;
   server.on("connection", (sock) => sock.setTimeout(timeoutMs, () => sock.destroy()));
-  server.on("clientError", (_err, sock) => {
+  server.on("clientError", (err: NodeJS.ErrnoException, sock) => {
     // Oversized or malformed requests: a bare answer, then the socket goes.
-    if (sock.writable) sock.end("HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
+    const status = err.code === "HPE_HEADER_OVERFLOW" ? "431 Request Header Fields Too Large" : "400 Bad Request";
+    if (sock.writable) sock.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
     else sock.destroy();
   });
   return new Promise((resolve, reject) => {

@@ -7,7 +7,7 @@ export type LoopbackHost = "127.0.0.1" | "::1";
 export function loopbackHost(bind: string | undefined): LoopbackHost {
   if (bind === undefined || bind === "" || bind === "127.0.0.1") return "127.0.0.1";
   if (bind === "::1" || bind === "[::1]") return "::1";
-  throw new UsageError(`--bind ${JSON.stringify(bind).slice(1, -1).replace(/[\x00-\x1f\x7f]/g, "?")} is not a loopback address: the endpoint hands out credentials, so it listens on 127.0.0.1 or ::1 only`, "use --bind 127.0.0.1 or --bind ::1 (a container reaches it through the host's loopback, see docs/server.md)");
+  throw new UsageError(`--bind ${bind.replace(/[\x00-\x1f\x7f-\x9f]/g, "?").slice(0, 64)} is not a loopback address: the endpoint hands out credentials, so it listens on 127.0.0.1 or ::1 only`, "use --bind 127.0.0.1 or --bind ::1 (a container reaches it through the host's loopback, see docs/server.md)");
 }
 
 /** The authority (host:port) clients put in their URL and Host header. */
