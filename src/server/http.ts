@@ -1,8 +1,8 @@
 // The loopback HTTP listener under both endpoints (container provider and IMDSv2), with the checks
 // every request passes before any route sees it: the exact Host it listens on (DNS rebinding), no
-// X-Forwarded-For (a proxy in front), no body, bounded headers and time. node:http, because the
-// compiled Bun binary and Deno both provide it.
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+// X-Forwarded-For (a proxy in front), no body, bounded headers and time.
+// Two back ends behind one request shape: Bun.serve in the compiled binary (node:http under Bun costs
+// ~3× Bun.serve per request, see docs/performance.md) and node:http elsewhere (Deno).
 import { authority, type LoopbackHost } from "./loopback.ts";
 
 export interface Reply {
@@ -13,13 +13,23 @@ export interface Reply {
   headers?: Record<string, string>;
 }
 
-export type Route = (req: IncomingMessage, path: string) => Reply | Promise<Reply>;
+/** What a route sees of a request: the same under both back ends. */
+export interface Req {
+  method: string;
+  /** the path, without the query */
+  path: string;
+  /** a header by lower-case name */
+  header(name: string): string | undefined;
+  /** bytes of all header lines, for the size bound */
+  headerBytes: number;
+}
+
+export type Route = (req: Req) => Reply | Promise<Reply>;
 
 /** Above this many bytes of request headers the request is refused (431); SDKs send well under 1 KiB. */
 export const MAX_HEADER_BYTES = 8192;
 
 export interface Listener {
-  server: Server;
   host: LoopbackHost;
   port: number;
   /** http://127.0.0.1:PORT (no trailing slash) */
@@ -37,9 +47,92 @@ export function requestTimeoutMs(env: Record<string, string | undefined>): numbe
 }
 
 export function listen(host: LoopbackHost, port: number, route: Route, timeoutMs: number): Promise<Listener> {
+  return typeof Bun !== "undefined" ? listenBun(host, port, route, timeoutMs) : listenNode(host, port, route, timeoutMs);
+}
+
+/** The checks common to every route, then the route; never throws. */
+async function answer(req: Req, expectedHost: string, route: Route): Promise<Reply> {
+  try {
+    return precheck(req, expectedHost) ?? (await route(req));
+  } catch {
+    return message(500, "internal error");
+  }
+}
+
+function precheck(req: Req, expectedHost: string): Reply | undefined {
+  if (req.headerBytes > MAX_HEADER_BYTES) return message(431, "request headers too large");
+  // DNS rebinding: a web page whose name now resolves to 127.0.0.1 still sends its own name as Host.
+  if (req.header("host") !== expectedHost) return message(403, "the Host header does not name this endpoint");
+  // IMDS refuses forwarded requests: a proxy (or a server-side request forgery) is in between.
+  if (req.header("x-forwarded-for") !== undefined) return message(403, "forwarded requests are refused");
+  const len = req.header("content-length");
+  if ((len !== undefined && len !== "0") || req.header("transfer-encoding") !== undefined) return message(413, "a request body is not accepted");
+  return undefined;
+}
+
+function headersOf(reply: Reply): Record<string, string> {
+  return { "Content-Type": reply.type ?? "application/json", "Cache-Control": "no-store", ...reply.headers };
+}
+
+function pathOf(url: string): string {
+  const q = url.indexOf("?");
+  return q < 0 ? url : url.slice(0, q);
+}
+
+// ---------------------------------------------------------------------------------------------- Bun
+
+async function listenBun(host: LoopbackHost, port: number, route: Route, timeoutMs: number): Promise<Listener> {
   let expectedHost = "";
-  const server = createServer({ maxHeaderSize: MAX_HEADER_BYTES }, (req, res) => {
-    void handle(req, res, expectedHost, route);
+  const server = Bun.serve({
+    hostname: host,
+    port,
+    // Slow clients (slowloris) lose their socket; the bound is in whole seconds here.
+    idleTimeout: Math.min(255, Math.max(1, Math.ceil(timeoutMs / 1000))),
+    maxRequestBodySize: 1024,
+    async fetch(request: Request): Promise<Response> {
+      const url = request.url;
+      const start = url.indexOf("/", url.indexOf("//") + 2);
+      let bytes = 0;
+      request.headers.forEach((v, k) => (bytes += k.length + v.length + 4));
+      const req: Req = {
+        method: request.method,
+        path: pathOf(start < 0 ? "/" : url.slice(start)),
+        header: (name) => request.headers.get(name) ?? undefined,
+        headerBytes: bytes,
+      };
+      const reply = await answer(req, expectedHost, route);
+      return new Response(reply.body, { status: reply.status, headers: headersOf(reply) });
+    },
+  });
+  const actual = server.port ?? port;
+  expectedHost = authority(host, actual);
+  return { host, port: actual, origin: `http://${expectedHost}`, close: async () => void (await server.stop(true)) };
+}
+
+// -------------------------------------------------------------------------------------- node:http
+
+async function listenNode(host: LoopbackHost, port: number, route: Route, timeoutMs: number): Promise<Listener> {
+  const { createServer } = await import("node:http");
+  let expectedHost = "";
+  const server = createServer({ maxHeaderSize: MAX_HEADER_BYTES }, (request, res) => {
+    let bytes = 0;
+    for (const h of request.rawHeaders) bytes += h.length + 2;
+    const req: Req = {
+      method: request.method ?? "GET",
+      path: pathOf(request.url ?? "/"),
+      header: (name) => {
+        const v = request.headers[name];
+        return Array.isArray(v) ? v.join(", ") : v;
+      },
+      headerBytes: bytes,
+    };
+    void answer(req, expectedHost, route).then((reply) => {
+      if (res.writableEnded || res.destroyed) return;
+      res.writeHead(reply.status, { ...headersOf(reply), "Content-Length": Buffer.byteLength(reply.body) });
+      res.end(reply.body);
+      // A request body is never read: drain whatever arrived so the socket can be reused or closed.
+      request.resume();
+    });
   });
   // Slow clients (slowloris) lose their socket; keep-alive connections idle out.
   server.headersTimeout = timeoutMs;
@@ -60,59 +153,15 @@ export function listen(host: LoopbackHost, port: number, route: Route, timeoutMs
       const actual = typeof addr === "object" && addr ? addr.port : port;
       expectedHost = authority(host, actual);
       resolve({
-        server,
         host,
         port: actual,
         origin: `http://${expectedHost}`,
         close: () =>
           new Promise<void>((done) => {
             server.close(() => done());
-            (server as Server & { closeAllConnections?: () => void }).closeAllConnections?.();
+            (server as typeof server & { closeAllConnections?: () => void }).closeAllConnections?.();
           }),
       });
     });
   });
-}
-
-function headerBytes(req: IncomingMessage): number {
-  let n = 0;
-  for (const h of req.rawHeaders) n += h.length + 2;
-  return n;
-}
-
-async function handle(req: IncomingMessage, res: ServerResponse, expectedHost: string, route: Route): Promise<void> {
-  let reply: Reply;
-  try {
-    reply = precheck(req, expectedHost) ?? (await route(req, pathOf(req.url ?? "/")));
-  } catch {
-    reply = message(500, "internal error");
-  }
-  if (res.writableEnded || res.destroyed) return;
-  const body = reply.body;
-  res.writeHead(reply.status, {
-    "Content-Type": reply.type ?? "application/json",
-    "Content-Length": Buffer.byteLength(body),
-    "Cache-Control": "no-store",
-    ...reply.headers,
-  });
-  res.end(body);
-  // A request body is never read: drain whatever arrived so the socket can be reused or closed.
-  req.resume();
-}
-
-/** The checks common to every route; undefined when the request may go on. */
-function precheck(req: IncomingMessage, expectedHost: string): Reply | undefined {
-  if (headerBytes(req) > MAX_HEADER_BYTES) return message(431, "request headers too large");
-  // DNS rebinding: a web page whose name now resolves to 127.0.0.1 still sends its own name as Host.
-  if (req.headers.host !== expectedHost) return message(403, "the Host header does not name this endpoint");
-  // IMDS refuses forwarded requests: a proxy (or a server-side request forgery) is in between.
-  if (req.headers["x-forwarded-for"] !== undefined) return message(403, "forwarded requests are refused");
-  const len = req.headers["content-length"];
-  if ((len !== undefined && len !== "0") || req.headers["transfer-encoding"] !== undefined) return message(413, "a request body is not accepted");
-  return undefined;
-}
-
-function pathOf(url: string): string {
-  const q = url.indexOf("?");
-  return q < 0 ? url : url.slice(0, q);
 }

@@ -2,9 +2,8 @@
 // PUT /latest/api/token (TTL 1–21600 s) is required on every GET, and the role's credentials come in
 // the instance profile JSON. One listener serves one session (IMDS has no notion of several roles),
 // and the SDKs drop any path from AWS_EC2_METADATA_SERVICE_ENDPOINT, so these routes sit at the root.
-import type { IncomingMessage } from "node:http";
 import { isoSeconds } from "./container-route.ts";
-import { message, type Reply, type Route } from "./http.ts";
+import { message, type Reply, type Req, type Route } from "./http.ts";
 import type { Renewer } from "./renewer.ts";
 import { newToken } from "./token.ts";
 
@@ -18,8 +17,8 @@ const text = (status: number, body: string, headers?: Record<string, string>): R
 export function imdsRoute(session: string, renewer: Renewer, now: () => number = Date.now): Route {
   /** token → expiry (ms); Map keeps insertion order, so the first key is the oldest. */
   const tokens = new Map<string, number>();
-  const valid = (req: IncomingMessage): boolean => {
-    const t = req.headers["x-aws-ec2-metadata-token"];
+  const valid = (req: Req): boolean => {
+    const t = req.header("x-aws-ec2-metadata-token");
     if (typeof t !== "string") return false;
     const exp = tokens.get(t);
     if (exp === undefined) return false;
@@ -30,10 +29,11 @@ export function imdsRoute(session: string, renewer: Renewer, now: () => number =
     return true;
   };
   const roleName = session;
-  return async (req, path) => {
+  return async (req) => {
+    const path = req.path;
     if (path === TOKEN_PATH) {
       if (req.method !== "PUT") return { ...text(405, ""), headers: { Allow: "PUT" } };
-      const ttlHeader = req.headers["x-aws-ec2-metadata-token-ttl-seconds"];
+      const ttlHeader = req.header("x-aws-ec2-metadata-token-ttl-seconds");
       const ttl = typeof ttlHeader === "string" && /^\d{1,5}$/.test(ttlHeader) ? Number(ttlHeader) : NaN;
       if (!(ttl >= 1 && ttl <= 21600)) return text(400, "");
       // Map lookups hash the key, so a guessed token costs the same whatever its prefix; 256 bits make guessing moot.

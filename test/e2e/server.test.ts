@@ -203,12 +203,12 @@ describe("sesame serve: the endpoint's safety", () => {
     // 10 KiB: over the endpoint's 8 KiB bound, under the runtimes' own (16 KiB and more).
     expect(big.status).toBe(431);
     expect(big.raw).not.toContain("AccessKeyId");
-    // Slowloris: headers that never end. The server (timeout 500 ms here) closes the socket.
+    // Slowloris: headers that never end. The compiled binary (Bun.serve) drops such a connection after
+    // Bun's fixed 10 s header timeout; the node:http back end's own bound is tested under Deno (server-deno.test.ts).
     const port = Number(new URL(prod().uri).port);
-    // The bound on the wait is ten times the server's timeout, and under the runtimes' own idle timeouts (10 s and more).
-    const slow = await rawExchange(port, `GET /v1/credentials/prod HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nAuthorization: ${tokenOf(prod())}\r\n`, "127.0.0.1", { limitMs: 5000 });
+    const slow = await rawExchange(port, `GET /v1/credentials/prod HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nAuthorization: ${tokenOf(prod())}\r\n`, "127.0.0.1", { limitMs: 30_000 });
     expect(slow.raw).not.toContain("AccessKeyId");
-  });
+  }, 60_000);
 
   test("IMDSv2: PUT token with a TTL of 1–21600, the token on every GET, role name then credentials", async () => {
     const imds = prod().imds!;
