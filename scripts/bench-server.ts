@@ -3,10 +3,10 @@
 //
 //   request    a warm request to `sesame serve` (the compiled binary): p50 and p99 over keep-alive
 //              connections, interleaved in batches with a minimal Bun.serve answering a constant JSON
-//   herd       20 concurrent clients × 1,000 requests while the server renews 4-second credentials:
+//   herd       20 concurrent clients × 1,000 requests while the server renews 2-second credentials:
 //              errors, and upstream calls per hop against the renewals
-//   memory     50 sessions renewing 4-second credentials for a minute (each session renews ~25 times,
-//              more than an hour of real 1-hour credentials renews in a day): RSS sampled every second
+//   memory     50 assume-role sessions renewing 4-second credentials for a minute (~25 renewals each,
+//              more than a day of real 1-hour credentials): RSS sampled every second
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -73,6 +73,7 @@ async function storeKey(bin: string, env: Env, session: string, id: string, secr
 
 interface Served {
   proc: ChildProcess;
+  stderr(): string;
   endpoints: Map<string, { uri: string; token: string }>;
   stop(): Promise<void>;
 }
@@ -100,6 +101,7 @@ async function serve(bin: string, env: Env, args: string[]): Promise<Served> {
   }
   return {
     proc,
+    stderr: () => err,
     endpoints,
     stop: async () => {
       proc.kill("SIGTERM");
@@ -187,15 +189,15 @@ export async function benchServer(opts: { bin: string; quick: boolean; log: (m: 
 
     // 2. 20 concurrent clients × 1,000 requests while 8-second credentials renew.
     log("server: 20 concurrent clients × 1,000 requests during renewals");
-    const env2 = home(tmp, "herd", chain("2s"), emu);
+    const env2 = home(tmp, "herd", chain("1s"), emu);
     await storeKey(bin, env2, "alice", alice.accessKeyId, alice.secretAccessKey);
-    emu.state.credentialLifetimeOverride = 4;
+    emu.state.credentialLifetimeOverride = 2;
     const s2 = await serve(bin, env2, ["--session", "prod"]);
     owned.push(s2.proc);
     emu.resetCalls();
     const ep2 = s2.endpoints.get("prod")!;
     const clients = 20;
-    const each = quick ? 200 : 1000;
+    const each = 1000;
     let errors = 0;
     const keys = new Set<string>();
     const t0 = performance.now();
@@ -221,7 +223,7 @@ export async function benchServer(opts: { bin: string; quick: boolean; log: (m: 
     const renewals = keys.size - 1; // the credentials first served came from before the reset
     rows.push({ key: "srvHerd", label: `sesame serve: ${clients} clients × ${each} requests (wall)`, samples: [wall], unit: "ms" });
     targets.push({ name: `server ${clients}×${each} concurrent: no error`, ok: errors === 0, measured: `${errors} errors in ${clients * each} requests, ${Math.round((clients * each) / (wall / 1000))} requests/s` });
-    const onePerHop = gst === dev && dev === prod && prod >= renewals && prod <= renewals + 1;
+    const onePerHop = renewals === 0 ? null : gst === dev && dev === prod && prod >= renewals && prod <= renewals + 1;
     targets.push({ name: "server: one upstream call per hop per renewal", ok: onePerHop, measured: `GetSessionToken/dev/prod = ${gst}/${dev}/${prod} for ${renewals} renewals seen by the clients (${keys.size} distinct credentials)` });
     figures.herd = { clients, each, errors, wallMs: wall, upstream: { GetSessionToken: gst, dev, prod }, distinctCredentials: keys.size };
 
@@ -229,6 +231,9 @@ export async function benchServer(opts: { bin: string; quick: boolean; log: (m: 
     const sessions = 50;
     const seconds = quick ? 15 : 60;
     log(`server: memory of ${sessions} sessions renewing 4-second credentials for ${seconds} s`);
+    // Assume-role sessions from one iam-user whose session token is fetched first, with its normal
+    // 12-hour life: the renewals are then role hops only and never open the keyring (the file keyring's
+    // scrypt would add a 32 MiB transient per opening), so the figure is the server's own memory.
     let cat = `[defaults]\nregion = "eu-west-1"\nrefresh_margin = "2s"\n\n[session.alice]\ntype = "iam-user"\n`;
     for (let i = 0; i < sessions; i++) {
       const arn = `arn:aws:iam::${ACCT}:role/R${i}`;
@@ -237,19 +242,30 @@ export async function benchServer(opts: { bin: string; quick: boolean; log: (m: 
     }
     const env3 = home(tmp, "memory", cat, emu);
     await storeKey(bin, env3, "alice", alice.accessKeyId, alice.secretAccessKey);
+    const warm = Bun.spawn([bin, "credential-process", "alice"], { env: env3, stdout: "ignore", stderr: "pipe" });
+    if ((await warm.exited) !== 0) throw new Error(`credential-process alice failed: ${await new Response(warm.stderr).text()}`);
     emu.state.credentialLifetimeOverride = 4;
     const names = Array.from({ length: sessions }, (_, i) => ["--session", `r${i}`]).flat();
     const s3 = await serve(bin, env3, names);
     owned.push(s3.proc);
     emu.resetCalls();
     const samples: number[] = [];
+    let refused = 0;
     for (let t = 0; t < seconds; t++) {
       await Bun.sleep(1000);
       // a request per session, so the answer path is part of what is measured
-      await Promise.all([...s3.endpoints.values()].map((e) => fetch(e.uri, { headers: { Authorization: e.token } }).then((r) => r.arrayBuffer())));
+      // (a keep-alive connection the server closed after its idle timeout may be reset once: retried, as SDKs do)
+      await Promise.all([...s3.endpoints.values()].map((e) => {
+        const once = () => fetch(e.uri, { headers: { Authorization: e.token } }).then((r) => {
+          if (r.status !== 200) refused++;
+          return r.arrayBuffer();
+        });
+        return once().catch(once);
+      }));
       samples.push(rssKiB(s3.proc.pid!));
     }
     const renewed = emu.callsFor("AssumeRole").length;
+    if (refused) throw new Error(`the memory server refused ${refused} requests: ${s3.stderr().trim().split("\n").slice(-3).join(" | ")}`);
     await s3.stop();
     emu.state.credentialLifetimeOverride = undefined;
     const settle = Math.min(5, samples.length - 1);
@@ -260,7 +276,7 @@ export async function benchServer(opts: { bin: string; quick: boolean; log: (m: 
     rows.push({ key: "srvMemEnd", label: `sesame serve: ${sessions} sessions, RSS at the end`, samples: [end / 1024], unit: "MiB", versus: "srvMemStart" });
     rows.push({ key: "srvMemStart", label: `sesame serve: ${sessions} sessions, RSS after ${settle} s`, samples: [startRss / 1024], unit: "MiB", short: "RSS after warm-up" });
     const growth = (end - startRss) / startRss;
-    targets.push({ name: `server memory flat over ${sessions} sessions' renewals (end ≤ 1.1× after warm-up)`, ok: growth <= 0.1, measured: `${(startRss / 1024).toFixed(1)} → ${(end / 1024).toFixed(1)} MiB, peak ${(peak / 1024).toFixed(1)} MiB, ${renewed} AssumeRole renewals in ${seconds} s` });
+    targets.push({ name: `server memory flat over ${sessions} sessions' renewals (end ≤ 1.1× after warm-up)`, ok: growth <= 0.1, measured: `${(startRss / 1024).toFixed(1)} → ${(end / 1024).toFixed(1)} MiB, peak ${(peak / 1024).toFixed(1)} MiB, ${renewed} renewals in ${seconds} s` });
     figures.memory = { sessions, seconds, renewals: renewed, rssKiB: samples };
     notes.push("server memory: each session renewed every ~2 s; an hour of real 1-hour credentials with a 15-minute margin is ~1.3 renewals per session");
     return { rows, targets, notes, figures };
