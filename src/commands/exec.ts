@@ -24,6 +24,7 @@ export async function exec(name: string, command: readonly string[], opts: { con
   const s = sessionNamed(cat, name);
   // --server / --imds: an endpoint for the child instead of credentials in its environment (src/server/).
   if (opts.server || opts.imds) return (await import("../server/exec-server.ts")).execWithServer(name, command, cat, env, opts);
+  if (opts.bind !== undefined) throw new UsageError("exec: --bind goes with --server", `use: sesame exec ${name} --server --bind 127.0.0.1 -- COMMAND`);
   const { resolveSession } = await import("./resolve.ts");
   const creds = await resolveSession(cat, s, env);
   const childEnv = applyEnv(env, credentialEnv(creds, s.region ?? cat.defaults.region));

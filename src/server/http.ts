@@ -4,6 +4,7 @@
 // Two back ends behind one request shape: Bun.serve in the compiled binary (node:http under Bun costs
 // ~3× Bun.serve per request, see docs/performance.md) and node:http elsewhere (Deno).
 import { authority, type LoopbackHost } from "./loopback.ts";
+import type { Peer } from "./peer.ts";
 
 export interface Reply {
   status: number;
@@ -22,6 +23,9 @@ export interface Req {
   header(name: string): string | undefined;
   /** bytes of all header lines, for the size bound */
   headerBytes: number;
+  /** the client's end of the connection, and ours (for peerUid) */
+  peer?: Peer;
+  local: Peer;
 }
 
 export type Route = (req: Req) => Reply | Promise<Reply>;
@@ -83,13 +87,14 @@ function pathOf(url: string): string {
 
 async function listenBun(host: LoopbackHost, port: number, route: Route, timeoutMs: number): Promise<Listener> {
   let expectedHost = "";
+  let actual = port;
   const server = Bun.serve({
     hostname: host,
     port,
     // Slow clients (slowloris) lose their socket; the bound is in whole seconds here.
     idleTimeout: Math.min(255, Math.max(1, Math.ceil(timeoutMs / 1000))),
     maxRequestBodySize: 1024,
-    async fetch(request: Request): Promise<Response> {
+    async fetch(request: Request, srv): Promise<Response> {
       const url = request.url;
       const start = url.indexOf("/", url.indexOf("//") + 2);
       let bytes = 0;
@@ -99,12 +104,14 @@ async function listenBun(host: LoopbackHost, port: number, route: Route, timeout
         path: pathOf(start < 0 ? "/" : url.slice(start)),
         header: (name) => request.headers.get(name) ?? undefined,
         headerBytes: bytes,
+        peer: srv.requestIP(request) ?? undefined,
+        local: { address: host, port: actual },
       };
       const reply = await answer(req, expectedHost, route);
       return new Response(reply.body, { status: reply.status, headers: headersOf(reply) });
     },
   });
-  const actual = server.port ?? port;
+  actual = server.port ?? port;
   expectedHost = authority(host, actual);
   return { host, port: actual, origin: `http://${expectedHost}`, close: async () => void (await server.stop(true)) };
 }
@@ -125,6 +132,8 @@ async function listenNode(host: LoopbackHost, port: number, route: Route, timeou
         return Array.isArray(v) ? v.join(", ") : v;
       },
       headerBytes: bytes,
+      peer: request.socket.remoteAddress ? { address: request.socket.remoteAddress, port: request.socket.remotePort ?? 0 } : undefined,
+      local: { address: request.socket.localAddress ?? host, port: request.socket.localPort ?? 0 },
     };
     void answer(req, expectedHost, route).then((reply) => {
       if (res.writableEnded || res.destroyed) return;

@@ -6,6 +6,7 @@ import { isoSeconds } from "./container-route.ts";
 import { message, type Reply, type Req, type Route } from "./http.ts";
 import type { Renewer } from "./renewer.ts";
 import { newToken } from "./token.ts";
+import { peerUid } from "./peer.ts";
 
 const TOKEN_PATH = "/latest/api/token";
 const CREDS_PATH = "/latest/meta-data/iam/security-credentials/";
@@ -36,6 +37,8 @@ export function imdsRoute(session: string, renewer: Renewer, now: () => number =
       const ttlHeader = req.header("x-aws-ec2-metadata-token-ttl-seconds");
       const ttl = typeof ttlHeader === "string" && /^\d{1,5}$/.test(ttlHeader) ? Number(ttlHeader) : NaN;
       if (!(ttl >= 1 && ttl <= 21600)) return text(400, "");
+      // IMDS has no client secret: on Linux, at least keep other users' processes out.
+      if (!sameUser(req)) return text(403, "");
       // Map lookups hash the key, so a guessed token costs the same whatever its prefix; 256 bits make guessing moot.
       const token = newToken();
       tokens.set(token, now() + ttl * 1000);
@@ -64,4 +67,12 @@ export function imdsRoute(session: string, renewer: Renewer, now: () => number =
     // Everything else, security-credentials-extended/ included: not answered, as on an instance without it.
     return text(404, "");
   };
+}
+
+/** true unless the kernel says the client's socket belongs to another user (or lists no such connection). */
+function sameUser(req: Req): boolean {
+  const me = process.getuid?.();
+  if (me === undefined || !req.peer) return true;
+  const uid = peerUid(req.peer, req.local);
+  return uid === undefined || uid === me;
 }

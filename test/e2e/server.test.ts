@@ -2,7 +2,8 @@
 // real clients (botocore's container and IMDS providers, the JS SDK v3 providers, the AWS CLI) and
 // every safety property of the endpoint as a request a hostile local process could send.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { existsSync, statSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { CHAIN_CATALOG, DEV_ROLE, storeAliceKey, world, type World } from "./harness.ts";
 import { AWS_CLI, hasAwsCli, hasBotocore, runTool, SYSTEM_PYTHON, toolEnv, withTool } from "./clients-tools.ts";
@@ -248,6 +249,23 @@ describe("sesame serve: the endpoint's safety", () => {
     const get = await httpRequest(imds, { path: "/latest/meta-data/iam/security-credentials/prod", headers: { "x-aws-ec2-metadata-token": token, "X-Forwarded-For": "203.0.113.9" } });
     expect(get.status).toBe(403);
     expect(get.body).not.toContain("AccessKeyId");
+  });
+
+  // Needs root to run a client as another user; skipped (with the reason) elsewhere.
+  const asRoot = process.getuid?.() === 0 && existsSync("/usr/bin/curl");
+  (asRoot ? test : test.skip)("IMDS (Linux): another user's process cannot get a session token; this user's can", async () => {
+    const imds = prod().imds!;
+    const put = (uid?: number) =>
+      new Promise<string>((ok, fail) => {
+        const args = ["-s", "-o", "/dev/null", "-w", "%{http_code}", "-X", "PUT", "-H", "x-aws-ec2-metadata-token-ttl-seconds: 60", `${imds}latest/api/token`];
+        const p = spawn("/usr/bin/curl", args, { stdio: ["ignore", "pipe", "ignore"], ...(uid === undefined ? {} : { uid, gid: uid }) });
+        let out = "";
+        p.stdout!.on("data", (d) => (out += d));
+        p.on("error", fail);
+        p.on("exit", () => ok(out));
+      });
+    expect(await put(65534)).toBe("403");
+    expect(await put()).toBe("200");
   });
 
   test("a hop needing an MFA code gets 503 at once with the fix, one line on the server's stderr, and the other sessions go on", async () => {
