@@ -5,8 +5,8 @@
 //              connections, interleaved in batches with a minimal Bun.serve answering a constant JSON
 //   herd       20 concurrent clients × 1,000 requests while the server renews 2-second credentials:
 //              errors, and upstream calls per hop against the renewals
-//   memory     50 assume-role sessions renewing 4-second credentials for a minute (~25 renewals each,
-//              more than a day of real 1-hour credentials): RSS sampled every second
+//   memory     50 assume-role sessions renewing 4-second credentials for a minute (~30 renewals each,
+//              about a day of real 1-hour credentials): RSS sampled every second
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
