@@ -10,6 +10,7 @@
 //   parallel   50 cold calls at once: upstream calls per hop (emulator call log) and wall time
 //   memory     max RSS of a warm call and of the floor; binary sizes
 //   aws        the AWS CLI (/usr/bin/aws) resolving the same chain from its own cache, when installed
+//   server     `sesame serve`: warm request p50/p99 vs Bun.serve, 20×1000 concurrent, 50 sessions' memory (bench-server.ts)
 //
 // The bench always rebuilds dist/sesame from the working tree first (`bun scripts/build.ts`, ~1 s), so the
 // numbers describe the source you have; --no-build uses the existing binary (and builds only if it is missing);
@@ -549,8 +550,15 @@ async function main(): Promise<void> {
   if (existsSync(AWS)) awsInfo = await awsCli(alice, chain.env);
   else notes.push(`AWS CLI not measured: ${AWS} not found`);
 
+  // 7b. The credentials server (sesame serve): its rows and targets come from scripts/bench-server.ts.
+  log("credentials server (scripts/bench-server.ts)");
+  const server = await (await import("./bench-server.ts")).benchServer({ bin: BIN, quick: QUICK, log });
+  for (const row of server.rows) record(row.key, row.label, row.samples, { unit: row.unit, versus: row.versus, short: row.short });
+  notes.push(...server.notes);
+
   // 8. Targets.
   const target = (name: string, okv: boolean | null, measured: string) => targets.push({ name, ok: okv, measured });
+  targets.push(...server.targets);
   const r = (a: string, b: string) => med(a) / med(b);
   target("warm ≤ 1.5× floor (iam-user)", r("warmUser", "floor") <= 1.5, `${fmt(r("warmUser", "floor"), 2)}×`);
   target("warm ≤ 1.5× floor (hop 3 of 3)", r("warmChain", "floor") <= 1.5, `${fmt(r("warmChain", "floor"), 2)}×`);
@@ -587,6 +595,7 @@ async function main(): Promise<void> {
       parallelUpstreamCallsPerRound: perHop,
     },
     aws: awsInfo,
+    server: server.figures,
     targets,
     notes,
   };

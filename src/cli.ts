@@ -62,6 +62,9 @@ export async function runCli(argv: string[]): Promise<number> {
 
   cli
     .command("exec <name> [...command]", "run COMMAND with the credentials of NAME in its environment: sesame exec NAME -- COMMAND [ARGS…]")
+    .option("--server", "give COMMAND a loopback credentials endpoint that renews them (container provider) instead of credentials")
+    .option("--imds", "also an IMDSv2-compatible endpoint (AWS_EC2_METADATA_SERVICE_ENDPOINT); implies --server")
+    .option("--bind <address>", "with --server: 127.0.0.1 (default) or ::1; nothing else")
     // cac stops parsing at the first `--` and hands the rest over untouched (options["--"]). Without
     // `--`, flags meant for COMMAND would be read as sesame's: allow them here only to refuse them
     // with a useful message instead of cac's "Unknown option".
@@ -71,7 +74,7 @@ export async function runCli(argv: string[]): Promise<number> {
     .action(run(async () => {
       const [name, ...before] = cli.args as string[];
       const after = (cli.options["--"] ?? []) as string[];
-      const known = new Set(["--", ...cli.globalCommand.options.flatMap((o) => o.names)]);
+      const known = new Set(["--", "server", "imds", "bind", ...cli.globalCommand.options.flatMap((o) => o.names)]);
       const stray = Object.keys(cli.options).filter((k) => !known.has(k));
       if (stray.length) {
         throw new UsageError(`exec: ${stray.map((k) => (k.length > 1 ? `--${k}` : `-${k}`)).join(", ")} is not a sesame option`, `put -- before the command: sesame exec ${name} -- COMMAND [ARGS…]`);
@@ -80,8 +83,17 @@ export async function runCli(argv: string[]): Promise<number> {
       // catalog), so the command must come after it.
       if (before.length) throw new UsageError(`exec: the command must come after --`, `put -- before the command: sesame exec ${name} -- COMMAND [ARGS…]`);
       const command = after;
-      return (await import("./commands/exec.ts")).exec(name!, command, cli.options as { config?: string });
+      return (await import("./commands/exec.ts")).exec(name!, command, cli.options as { config?: string; server?: boolean; imds?: boolean; bind?: string });
     }));
+
+  cli
+    .command("serve", "a loopback credentials endpoint (container provider, and IMDSv2 with --imds) for the sessions named")
+    .option("--session <name>", "a session to serve (repeatable)")
+    .option("--all", "serve every session of the catalog")
+    .option("--port <port>", "port of the container endpoint (default: a free one)")
+    .option("--bind <address>", "127.0.0.1 (default) or ::1; nothing else")
+    .option("--imds", "also an IMDSv2-compatible endpoint per session")
+    .action(run(async () => (await import("./commands/serve.ts")).serve(cli.options as { config?: string; session?: string | string[]; all?: boolean; port?: string; bind?: string; imds?: boolean })));
 
   cli
     .command("env <name>", "print shell statements that export the credentials of NAME")

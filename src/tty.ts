@@ -39,8 +39,17 @@ function tryOpen(path: string, flags: string): number | undefined {
   }
 }
 
+/** Set once a credentials server is serving: a renewal must fail fast, never wait on a person. */
+let promptsForbidden = false;
+
+/** From now on hasTty() is false and openTty() finds no terminal (sesame serve, exec --server). */
+export function forbidPrompts(): void {
+  promptsForbidden = true;
+}
+
 /** true when the process has a controlling terminal to prompt on. */
 export function hasTty(): boolean {
+  if (promptsForbidden) return false;
   const fd = tryOpen(TTY_IN, "r");
   if (fd === undefined) return false;
   closeSync(fd);
@@ -49,6 +58,7 @@ export function hasTty(): boolean {
 
 /** The controlling terminal, or undefined when there is none. Close it when done. */
 export function openTty(): TtyHandle | undefined {
+  if (promptsForbidden) return undefined;
   const probe = tryOpen(TTY_IN, "r");
   if (probe === undefined) return undefined;
   closeSync(probe);

@@ -16,6 +16,16 @@ function client(creds: Credentials, region: string, env: Record<string, string |
   });
 }
 
+/** One call per client, then the client goes: its keep-alive socket and agent must not outlive the call
+ *  (a long-running `sesame serve` renews for days; each renewal would otherwise leave one behind). */
+async function sendOnce<T>(c: STSClient, send: (c: STSClient) => Promise<T>): Promise<T> {
+  try {
+    return await send(c);
+  } finally {
+    c.destroy();
+  }
+}
+
 function toCreds(c: StsCreds | undefined, op: string): Credentials {
   if (!c?.AccessKeyId || !c.SecretAccessKey || !c.SessionToken || !c.Expiration) {
     throw toSesameError(new Error(`STS ${op} answered without credentials`), "STS", op);
@@ -36,24 +46,24 @@ export function stsAdapter(env: Record<string, string | undefined> = process.env
   return {
     getSessionToken: (creds, region, p, signer) =>
       call("GetSessionToken", creds, { signer, tokenCode: p.tokenCode }, async () => {
-        const out = await client(creds, region, env).send(new GetSessionTokenCommand({ DurationSeconds: p.durationSeconds, SerialNumber: p.serialNumber, TokenCode: p.tokenCode }), callOptions());
+        const out = await sendOnce(client(creds, region, env), (c) => c.send(new GetSessionTokenCommand({ DurationSeconds: p.durationSeconds, SerialNumber: p.serialNumber, TokenCode: p.tokenCode }), callOptions()));
         return toCreds(out.Credentials, "GetSessionToken");
       }),
     assumeRole: (creds, region, p, signer) =>
       call("AssumeRole", creds, { signer, tokenCode: p.tokenCode }, async () => {
         const input = { RoleArn: p.roleArn, RoleSessionName: p.roleSessionName, ExternalId: p.externalId, DurationSeconds: p.durationSeconds, SerialNumber: p.serialNumber, TokenCode: p.tokenCode };
-        const out = await client(creds, region, env).send(new AssumeRoleCommand(input), callOptions());
+        const out = await sendOnce(client(creds, region, env), (c) => c.send(new AssumeRoleCommand(input), callOptions()));
         return toCreds(out.Credentials, "AssumeRole");
       }),
     getCallerIdentity: (creds, region, signer) =>
       call("GetCallerIdentity", creds, { signer }, async () => {
-        const out = await client(creds, region, env).send(new GetCallerIdentityCommand({}), callOptions());
+        const out = await sendOnce(client(creds, region, env), (c) => c.send(new GetCallerIdentityCommand({}), callOptions()));
         return { account: out.Account ?? "", arn: out.Arn ?? "", userId: out.UserId ?? "" };
       }),
     getFederationToken: (creds, region, p, signer) =>
       call("GetFederationToken", creds, { signer }, async () => {
         const input = { Name: p.name, DurationSeconds: p.durationSeconds, Policy: p.policy, PolicyArns: p.policyArns?.map((arn) => ({ arn })) };
-        const out = await client(creds, region, env).send(new GetFederationTokenCommand(input), callOptions());
+        const out = await sendOnce(client(creds, region, env), (c) => c.send(new GetFederationTokenCommand(input), callOptions()));
         return { credentials: toCreds(out.Credentials, "GetFederationToken"), arn: out.FederatedUser?.Arn ?? "" };
       }),
   };

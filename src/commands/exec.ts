@@ -25,10 +25,13 @@ export function validateExec(command: readonly string[], env: Record<string, str
   if (command.length === 0 || command[0] === "") throw new UsageError("exec needs a command to run", "usage: sesame exec NAME -- COMMAND [ARGS…]");
 }
 
-export async function exec(name: string, command: readonly string[], opts: { config?: string }, env: Record<string, string | undefined> = process.env): Promise<number> {
+export async function exec(name: string, command: readonly string[], opts: { config?: string; server?: boolean; imds?: boolean; bind?: string }, env: Record<string, string | undefined> = process.env): Promise<number> {
   validateExec(command, env);
   const cat = await loadCatalogMemo(catalogPath(opts.config, env), stateDir(env));
   const s = sessionNamed(cat, name);
+  // --server / --imds: an endpoint for the child instead of credentials in its environment (src/server/).
+  if (opts.server || opts.imds) return (await import("../server/exec-server.ts")).execWithServer(name, command, cat, env, opts);
+  if (opts.bind !== undefined) throw new UsageError("exec: --bind goes with --server", `use: sesame exec ${name} --server --bind 127.0.0.1 -- COMMAND`);
   const { resolveSession } = await import("./resolve.ts");
   const creds = await resolveSession(cat, s, env);
   const childEnv = applyEnv(childEnvironment(env), credentialEnv(creds, sessionRegion(s, cat)));
