@@ -2,7 +2,7 @@
 // the SDK is evaluated only when a hop is really fetched, never on a cache hit.
 import { AssumeRoleCommand, GetCallerIdentityCommand, GetFederationTokenCommand, GetSessionTokenCommand, STSClient } from "@aws-sdk/client-sts";
 import type { Credentials as StsCreds } from "@aws-sdk/client-sts";
-import type { Credentials } from "../credentials/types.ts";
+import type { Credentials } from "../types.ts";
 import { callOptions, clientConfig } from "./client-config.ts";
 import { endpointOverride } from "./endpoints.ts";
 import { type CallContext, toSesameError } from "./errors.ts";

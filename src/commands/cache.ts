@@ -1,6 +1,6 @@
 // sesame cache clear
 import { writeSync } from "node:fs";
-import { cacheDir, stateDir } from "../catalog/locate.ts";
+import { cacheDir, stateDir } from "../locations.ts";
 import { clearEntries } from "../store/cache.ts";
 
 export async function cacheClear(env: Record<string, string | undefined> = process.env): Promise<void> {

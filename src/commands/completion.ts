@@ -7,7 +7,7 @@
 // a locked Secret Service or the file keyring that can mean an unlock dialog or a passphrase prompt
 // on every TAB.)
 import { writeSync } from "node:fs";
-import { catalogPath, stateDir } from "../catalog/locate.ts";
+import { catalogPath, stateDir } from "../locations.ts";
 import { loadCatalogMemo } from "../catalog/load.ts";
 import { UsageError } from "../errors.ts";
 import { fishQuote, SHELLS } from "../output/shell-env.ts";

@@ -17,10 +17,10 @@
 // otherwise handed to the browser through a private page and a one-time loopback redirect (console/handoff.ts),
 // so that nothing in the browser's argv leads to it, and it is never logged.
 import { writeSync } from "node:fs";
-import { catalogPath, stateDir } from "../catalog/locate.ts";
+import { catalogPath, stateDir } from "../locations.ts";
 import { loadCatalogMemo, sessionNamed } from "../catalog/load.ts";
 import { stsRegion } from "../credentials/identity.ts";
-import type { Credentials } from "../credentials/types.ts";
+import type { Credentials } from "../types.ts";
 import {
   checkDestination,
   checkRange,

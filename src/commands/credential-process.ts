@@ -2,13 +2,13 @@
 // the provider chain (and with it @aws-sdk/*, the keyring addon) loads only on a miss.
 import { NO_CATALOG_FIX, sessionNamed } from "../catalog/catalog.ts";
 import { catalogFromTextMemo } from "../catalog/memo.ts";
-import { catalogPath, cacheDir, stateDir } from "../catalog/locate.ts";
-import { currentIdentity } from "../store/generation.ts";
+import { catalogPath, cacheDir, stateDir } from "../locations.ts";
+import { currentIdentity } from "../credentials/identity.ts";
 import { CatalogError, UsageError } from "../errors.ts";
 import { readFileText } from "../runtime/read-file.ts";
 import { credentialJson } from "../output/credential-json.ts";
 import { entryLockPath, isFresh, readEntry } from "../store/cache.ts";
-import type { Credentials } from "../credentials/types.ts";
+import type { Credentials } from "../types.ts";
 
 export interface CredentialProcessArgs {
   name: string;

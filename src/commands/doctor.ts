@@ -16,7 +16,7 @@ import { showWord } from "../awsconfig/line-safe.ts";
 import { isManaged, sesameCommand, syncProfiles } from "../awsconfig/managed.ts";
 import { endpointOverride } from "../aws/endpoints.ts";
 import { loadCatalog } from "../catalog/load.ts";
-import { cacheDir, catalogPath, stateDir } from "../catalog/locate.ts";
+import { cacheDir, catalogPath, stateDir } from "../locations.ts";
 import type { Catalog, SsoSessionDef } from "../catalog/types.ts";
 import { CatalogError, EXIT, SesameError } from "../errors.ts";
 import { awsCredentialsPath } from "./import.ts";

@@ -2,7 +2,7 @@
 // `eval "$(sesame env NAME)"`. Only the statements go to stdout.
 import { sessionRegion } from "../catalog/catalog.ts";
 import { writeSync } from "node:fs";
-import { catalogPath, stateDir } from "../catalog/locate.ts";
+import { catalogPath, stateDir } from "../locations.ts";
 import { loadCatalogMemo, sessionNamed } from "../catalog/load.ts";
 import { UsageError } from "../errors.ts";
 import { credentialEnv, renderEnv, SHELLS, syntaxOf, type Shell } from "../output/shell-env.ts";

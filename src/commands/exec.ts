@@ -5,7 +5,7 @@ import { sessionRegion } from "../catalog/catalog.ts";
 import { isatty } from "node:tty";
 import { spawn } from "node:child_process";
 import { constants } from "node:os";
-import { catalogPath, stateDir } from "../catalog/locate.ts";
+import { catalogPath, stateDir } from "../locations.ts";
 import { loadCatalogMemo, sessionNamed } from "../catalog/load.ts";
 import { SesameError, UsageError } from "../errors.ts";
 import { applyEnv, credentialEnv } from "../output/shell-env.ts";

@@ -1,14 +1,14 @@
 // sesame list [--json]: what the catalog holds and what state each session is in.
 import { forTerminal } from "../output/sanitize.ts";
 import { writeSync } from "node:fs";
-import { catalogPath, cacheDir, stateDir } from "../catalog/locate.ts";
+import { catalogPath, cacheDir, stateDir } from "../locations.ts";
 import { loadCatalogMemo } from "../catalog/load.ts";
 import { accountOf, roleOf, type Catalog, type Session } from "../catalog/types.ts";
 import { chainOf } from "../credentials/identity.ts";
 import { sessionRegion } from "../catalog/catalog.ts";
 import { entryReader } from "../store/cache.ts";
-import { identityReader } from "../store/generation.ts";
-import type { Credentials } from "../credentials/types.ts";
+import { identityReader } from "../credentials/identity.ts";
+import type { Credentials } from "../types.ts";
 import type { SecretStore } from "../store/secret-store.ts";
 import { renderTable } from "../output/table.ts";
 

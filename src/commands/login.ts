@@ -1,6 +1,6 @@
 // sesame login SSO [--device-code] [--no-browser] [--force]
 import { writeSync } from "node:fs";
-import { catalogPath } from "../catalog/locate.ts";
+import { catalogPath } from "../locations.ts";
 import { loadCatalog } from "../catalog/load.ts";
 import type { Catalog, SsoSessionDef } from "../catalog/types.ts";
 import { realDeps } from "../credentials/deps.ts";

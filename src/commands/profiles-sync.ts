@@ -10,7 +10,7 @@ import { readFileSync, realpathSync, writeSync } from "node:fs";
 import { homedir } from "node:os";
 import { basename, delimiter, dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { catalogPath } from "../catalog/locate.ts";
+import { catalogPath } from "../locations.ts";
 import { loadCatalog } from "../catalog/load.ts";
 import { unifiedDiff } from "../awsconfig/diff.ts";
 import { redactIniSecrets } from "../awsconfig/import-plan.ts";
@@ -18,7 +18,7 @@ import { lineSafe, showWord } from "../awsconfig/line-safe.ts";
 import { commandLine, syncProfiles, type SyncOptions, type WantedProfile } from "../awsconfig/managed.ts";
 import type { Catalog } from "../catalog/types.ts";
 import { EXIT, SesameError } from "../errors.ts";
-import { writeFileAtomic } from "../store/files.ts";
+import { writeFileAtomic } from "../runtime/files.ts";
 
 type Env = Record<string, string | undefined>;
 

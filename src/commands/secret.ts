@@ -2,12 +2,12 @@
 // Terminal: prompted on /dev/tty without echo. Piped: line 1 access key id, line 2 secret access key — or
 // the IAM console's access-key CSV, or the JSON of `aws iam create-access-key`.
 import { readFileSync, writeSync } from "node:fs";
-import { catalogPath } from "../catalog/locate.ts";
+import { catalogPath } from "../locations.ts";
 import { loadCatalog, sessionNamed } from "../catalog/load.ts";
 import type { Catalog } from "../catalog/types.ts";
-import { cacheDir, stateDir } from "../catalog/locate.ts";
+import { cacheDir, stateDir } from "../locations.ts";
 import { UsageError, NeedsInput } from "../errors.ts";
-import { forgetRoot } from "../store/forget.ts";
+import { forgetRoot } from "../credentials/forget.ts";
 import { ACCESS_KEY_ID_RE, deleteAccessKey, maskKeyId, setAccessKey, type AccessKey } from "../store/iam-user-keys.ts";
 import { openSecretStore } from "../store/open-secret-store.ts";
 

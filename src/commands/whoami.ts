@@ -2,7 +2,7 @@
 // proof that a session works end to end. --json uses the AWS CLI's own field names.
 import { forTerminal } from "../output/sanitize.ts";
 import { writeSync } from "node:fs";
-import { catalogPath, stateDir } from "../catalog/locate.ts";
+import { catalogPath, stateDir } from "../locations.ts";
 import { loadCatalogMemo, sessionNamed } from "../catalog/load.ts";
 import { stsRegion } from "../credentials/identity.ts";
 

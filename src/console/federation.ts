@@ -3,7 +3,7 @@
 // Everything here but getSigninToken is pure. The sign-in token and the Session parameter are secrets:
 // they are never logged, and no error message carries the URLs that hold them.
 import { SesameError, UsageError } from "../errors.ts";
-import type { Credentials } from "../credentials/types.ts";
+import type { Credentials } from "../types.ts";
 
 export type Partition = "aws" | "aws-cn" | "aws-us-gov";
 

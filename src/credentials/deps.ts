@@ -1,7 +1,7 @@
 // The real effects, each built lazily on first use: a command that never needs the keyring or STS
 // never loads them.
 import type { Catalog } from "../catalog/types.ts";
-import { cacheDir, stateDir } from "../catalog/locate.ts";
+import { cacheDir, stateDir } from "../locations.ts";
 import { NeedsInput } from "../errors.ts";
 import type { SecretStore } from "../store/secret-store.ts";
 import type { StsAdapter } from "../aws/sts-types.ts";

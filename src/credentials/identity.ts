@@ -9,6 +9,7 @@ import type { Catalog, Session } from "../catalog/types.ts";
 import { endpointOverride } from "../aws/endpoints.ts";
 import { defaultRoleSessionName } from "./session-name.ts";
 import { catalogIdentity } from "../store/catalog-identity.ts";
+import { readGeneration, rootKey } from "../store/generation.ts";
 
 /** catalog.ts holds the one region rule. */
 export function stsRegion(s: Session, cat: Catalog): string {
@@ -70,4 +71,20 @@ export function chainOf(cat: Catalog, s: Session): Session[] {
     cur = next;
   }
   return out;
+}
+
+/** The identity a session's cache entry has now: its hop identity under its root's current generation. */
+export async function currentIdentity(cat: Catalog, s: Session, env: Record<string, string | undefined>, stateDir: string): Promise<string> {
+  return hopIdentity(cat, s, env, await readGeneration(stateDir, rootKey(cat, s)));
+}
+
+/** currentIdentity for many sessions at once (`list`): each root's generation file is read once. */
+export function identityReader(cat: Catalog, env: Record<string, string | undefined>, stateDir: string): (s: Session) => Promise<string> {
+  const gens = new Map<string, Promise<string>>();
+  return async (s) => {
+    const root = rootKey(cat, s);
+    let g = gens.get(root);
+    if (!g) gens.set(root, (g = readGeneration(stateDir, root)));
+    return hopIdentity(cat, s, env, await g);
+  };
 }

@@ -3,17 +3,13 @@ import type { SecretStore } from "../store/secret-store.ts";
 import type { StsAdapter } from "../aws/sts-types.ts";
 import type { SsoOidcAdapter, SsoPortalAdapter } from "../aws/sso-types.ts";
 
-export interface Credentials {
-  accessKeyId: string;
-  secretAccessKey: string;
-  sessionToken?: string;
-  /** absent only for long-lived keys, which never leave sesame */
-  expiration?: Date;
-}
+import type { Credentials } from "../types.ts";
+import type { SsoEffects } from "../sso/effects.ts";
+export type { Credentials };
 
 export type Provider = () => Promise<Credentials>;
 
-export interface Deps {
+export interface Deps extends SsoEffects {
   now(): number;
   /** seconds before expiry at which cached credentials are renewed */
   refreshMargin: number;

@@ -1,6 +1,6 @@
 // The environment a session's credentials become (shared by `exec` and `env`) and its rendering as
 // sh (also for bash and zsh), fish or PowerShell statements. Pure: no I/O, so quoting is tested directly.
-import type { Credentials } from "../credentials/types.ts";
+import type { Credentials } from "../types.ts";
 
 /** The names `env --shell` takes (and completion offers); bash and zsh get sh syntax. */
 export const SHELLS = ["sh", "bash", "zsh", "fish", "powershell"] as const;

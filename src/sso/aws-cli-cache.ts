@@ -7,7 +7,7 @@ import { homedir } from "node:os";
 import { join } from "node:path";
 import type { SsoSessionDef } from "../catalog/types.ts";
 import type { ClientRegistration } from "../aws/sso-types.ts";
-import { writeFileAtomic } from "../store/files.ts";
+import { writeFileAtomic } from "../runtime/files.ts";
 import type { SsoToken } from "./tokens.ts";
 
 export function awsCliCacheDir(env: Record<string, string | undefined>): string {

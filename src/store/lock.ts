@@ -6,7 +6,7 @@ import { closeSync, linkSync, openSync, readFileSync, renameSync, statSync, unli
 import { hostname } from "node:os";
 import { basename, dirname } from "node:path";
 import { BusyError } from "../errors.ts";
-import { ensurePrivateDir } from "./files.ts";
+import { ensurePrivateDir } from "../runtime/files.ts";
 
 export interface LockOptions {
   /** give up waiting after this long */

@@ -1,5 +1,5 @@
 // Where the catalog lives: --config, else $SESAME_CONFIG, else ${XDG_CONFIG_HOME:-~/.config}/sesame/sessions.toml.
-import { absolutePath, homeDir, joinPath } from "../runtime/paths.ts";
+import { absolutePath, homeDir, joinPath } from "./runtime/paths.ts";
 
 export function catalogPath(flag: string | undefined, env: Record<string, string | undefined> = process.env): string {
   if (flag) return absolutePath(flag);
