@@ -16,12 +16,11 @@ import { showWord } from "../awsconfig/line-safe.ts";
 import { isManaged, sesameCommand, syncProfiles } from "../awsconfig/managed.ts";
 import { endpointOverride } from "../aws/endpoints.ts";
 import { loadCatalog } from "../catalog/load.ts";
-import { cacheDir, catalogPath, stateDir } from "../locations.ts";
+import { awsConfigPath, awsCredentialsPath, cacheDir, catalogPath, fileKeyringPath, stateDir } from "../locations.ts";
 import type { Catalog, SsoSessionDef } from "../catalog/types.ts";
 import { CatalogError, EXIT, SesameError } from "../errors.ts";
-import { awsCredentialsPath } from "./import.ts";
 import { clock } from "./list.ts";
-import { awsConfigPath, sesameArgv, syncOptionsOf, wantedProfilesOf } from "./profiles-sync.ts";
+import { sesameArgv, syncOptionsOf, wantedProfilesOf } from "./profiles-sync.ts";
 
 type Env = Record<string, string | undefined>;
 
@@ -87,7 +86,7 @@ export async function doctor(opts: { config?: string; json?: boolean }, env: Env
 
   // 6. Cache and state folders.
   if (process.platform !== "win32") {
-    const keyringFile = env.SESAME_KEYRING === "file" ? (await import("../store/open-secret-store.ts")).fileKeyringPath(env) : undefined;
+    const keyringFile = env.SESAME_KEYRING === "file" ? fileKeyringPath(env) : undefined;
     checkFolders(env, deps.now(), add, keyringFile);
   }
 
@@ -116,7 +115,7 @@ export async function doctor(opts: { config?: string; json?: boolean }, env: Env
 
 async function checkKeyring(env: Env, add: (f: Finding) => void): Promise<boolean> {
   try {
-    const { openKeyringBackend, fileKeyringPath } = await import("../store/open-secret-store.ts");
+    const { openKeyringBackend } = await import("../store/open-secret-store.ts");
     const store = openKeyringBackend(env);
     if (store.kind === "file" && !existsSync(fileKeyringPath(env))) {
       // Probing would create it (and ask for a new passphrase): the first `sesame secret set` does that.

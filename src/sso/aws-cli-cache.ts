@@ -3,22 +3,19 @@
 // share_with_aws_cli sesame writes its own token there so `aws` commands work too.
 import { createHash } from "node:crypto";
 import { readFileSync, unlinkSync } from "node:fs";
-import { homedir } from "node:os";
 import { join } from "node:path";
+import { awsCliSsoCacheDir } from "../locations.ts";
 import type { SsoSessionDef } from "../catalog/types.ts";
 import type { ClientRegistration } from "../aws/sso-types.ts";
 import { writeFileAtomic } from "../runtime/files.ts";
 import type { SsoToken } from "./tokens.ts";
 
-export function awsCliCacheDir(env: Record<string, string | undefined>): string {
-  return join(env.HOME || homedir(), ".aws", "sso", "cache");
-}
 
 const sha1 = (s: string) => createHash("sha1").update(s, "utf8").digest("hex");
 
 /** The two names the CLI may have used: the sso-session name, or (legacy profiles) the start URL. */
 export function awsCliCacheFiles(sso: SsoSessionDef, env: Record<string, string | undefined>): string[] {
-  const dir = awsCliCacheDir(env);
+  const dir = awsCliSsoCacheDir(env);
   return [join(dir, `${sha1(sso.name)}.json`), join(dir, `${sha1(sso.sso_start_url)}.json`)];
 }
 

@@ -10,7 +10,8 @@
 import { createHash } from "node:crypto";
 import process from "node:process";
 import { KeyringError } from "../errors.ts";
-import { homeDir, isAbsolute, joinPath } from "../runtime/paths.ts";
+import { dataDir } from "../locations.ts";
+import { joinPath } from "../runtime/paths.ts";
 import { lockTimeoutMs, withLock } from "./lock.ts";
 import type { SecretStore } from "./secret-store.ts";
 import { chunkedStore } from "./chunked-store.ts";
@@ -84,16 +85,6 @@ async function retryVanished<T>(fn: () => Promise<T>): Promise<T> {
   }
 }
 const RETRIES = 3;
-
-/**
- * ${XDG_DATA_HOME:-~/.local/share}/sesame, where the file keyring and its lock live by default. Not the cache
- * or state folder: taking a lock tightens its folder to 0700, and `sesame doctor`, whose keyring check
- * writes a test entry, reports on those two folders' modes afterwards.
- */
-function dataDir(env: Record<string, string | undefined>): string {
-  const xdg = env.XDG_DATA_HOME;
-  return joinPath(xdg && isAbsolute(xdg) ? xdg : joinPath(homeDir(env), ".local", "share"), "sesame");
-}
 
 /**
  * Writers of one account wait for each other. A write takes milliseconds, unless the keyring asks the user
