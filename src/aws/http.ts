@@ -7,11 +7,10 @@
 import { readFileSync } from "node:fs";
 import { HttpResponse } from "@smithy/core/protocols";
 import { SesameError } from "../errors.ts";
+import type { Env } from "../types.ts";
 
 /** The largest answer any of these APIs gives is a few KiB; 4 MiB leaves room without letting a babbler fill memory. */
 export const MAX_BODY_BYTES = 4 * 1024 * 1024;
-
-type Env = Record<string, string | undefined>;
 
 const pick = (env: Env, name: string): string | undefined => env[name.toLowerCase()] || env[name] || undefined;
 

@@ -38,8 +38,7 @@ import {
 } from "../console/federation.ts";
 import { NeedsInput, UsageError } from "../errors.ts";
 import { log } from "../log.ts";
-
-type Env = Record<string, string | undefined>;
+import type { Env } from "../types.ts";
 
 export interface ConsoleOptions {
   config?: string;

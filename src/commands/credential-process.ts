@@ -9,6 +9,7 @@ import { readFileText } from "../runtime/read-file.ts";
 import { credentialJson } from "../output/credential-json.ts";
 import { entryLockPath, isFresh, readEntry } from "../store/cache.ts";
 import type { Credentials } from "../types.ts";
+import type { Env } from "../types.ts";
 
 export interface CredentialProcessArgs {
   name: string;
@@ -40,7 +41,7 @@ export function parseArgs(argv: string[]): CredentialProcessArgs {
   return out;
 }
 
-export async function credentialProcess(argv: string[], env: Record<string, string | undefined> = process.env): Promise<void> {
+export async function credentialProcess(argv: string[], env: Env = process.env): Promise<void> {
   const args = parseArgs(argv);
   const file = catalogPath(args.config, env);
   let text: string | undefined;

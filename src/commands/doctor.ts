@@ -21,8 +21,7 @@ import type { Catalog, SsoSessionDef } from "../catalog/types.ts";
 import { CatalogError, EXIT, SesameError } from "../errors.ts";
 import { clock } from "./list.ts";
 import { sesameArgv, syncOptionsOf, wantedProfilesOf } from "./profiles-sync.ts";
-
-type Env = Record<string, string | undefined>;
+import type { Env } from "../types.ts";
 
 export type Status = "ok" | "warn" | "fail";
 

@@ -10,6 +10,7 @@ import { loadCatalogMemo, sessionNamed } from "../catalog/load.ts";
 import { SesameError, UsageError } from "../errors.ts";
 import { applyEnv, credentialEnv } from "../output/shell-env.ts";
 import { childEnvironment } from "../runtime/child-env.ts";
+import type { Env } from "../types.ts";
 
 // Every signal a shell (kill, a job control command, a terminal) can aim at sesame that would otherwise kill
 // it and orphan the child. Those a terminal sends to the whole foreground group reach the child already
@@ -19,13 +20,13 @@ const FORWARDED = ["SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT", "SIGUSR1", "SIGUSR2
 const FROM_TERMINAL: ReadonlySet<string> = new Set(["SIGINT", "SIGHUP", "SIGQUIT", "SIGWINCH"]);
 
 /** Checks that need no I/O, done before the catalog is even read. */
-export function validateExec(command: readonly string[], env: Record<string, string | undefined>): void {
+export function validateExec(command: readonly string[], env: Env): void {
   // A nested exec would silently swap the outer credentials for the inner ones (aws-vault refuses too).
   if (env.SESAME_SESSION) throw new UsageError(`already inside sesame exec for session ${env.SESAME_SESSION}`, "exit that shell first");
   if (command.length === 0 || command[0] === "") throw new UsageError("exec needs a command to run", "usage: sesame exec NAME -- COMMAND [ARGS…]");
 }
 
-export async function exec(name: string, command: readonly string[], opts: { config?: string }, env: Record<string, string | undefined> = process.env): Promise<number> {
+export async function exec(name: string, command: readonly string[], opts: { config?: string }, env: Env = process.env): Promise<number> {
   validateExec(command, env);
   const cat = await loadCatalogMemo(catalogPath(opts.config, env), stateDir(env));
   const s = sessionNamed(cat, name);

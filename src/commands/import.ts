@@ -23,8 +23,7 @@ import { forgetRoot } from "../credentials/forget.ts";
 import { getAccessKey, maskKeyId, setAccessKey } from "../store/iam-user-keys.ts";
 import type { SecretStore } from "../store/secret-store.ts";
 import { profilesSync, sesameArgv, syncOptionsOf, wantedProfilesOf } from "./profiles-sync.ts";
-
-type Env = Record<string, string | undefined>;
+import type { Env } from "../types.ts";
 
 export interface ImportOptions {
   config?: string;

@@ -10,8 +10,9 @@ import { ssoLockPath } from "../sso/access-token.ts";
 import { removeAwsCliToken } from "../sso/aws-cli-cache.ts";
 import { forgetRegistration, forgetToken, loadToken } from "../sso/tokens.ts";
 import { ssoSessionNamed } from "./login.ts";
+import type { Env } from "../types.ts";
 
-export async function logoutCommand(name: string | undefined, opts: { config?: string }, env: Record<string, string | undefined> = process.env): Promise<void> {
+export async function logoutCommand(name: string | undefined, opts: { config?: string }, env: Env = process.env): Promise<void> {
   const cat = loadCatalog(catalogPath(opts.config, env));
   const targets = name ? [ssoSessionNamed(cat, name)] : [...cat.ssoSessions.values()];
   const d = realDeps(cat, env);

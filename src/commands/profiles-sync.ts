@@ -18,8 +18,7 @@ import { commandLine, syncProfiles, type SyncOptions, type WantedProfile } from 
 import type { Catalog } from "../catalog/types.ts";
 import { EXIT, SesameError } from "../errors.ts";
 import { writeFileAtomic } from "../runtime/files.ts";
-
-type Env = Record<string, string | undefined>;
+import type { Env } from "../types.ts";
 
 /**
  * How the AWS CLI should start this very sesame. Compiled, that is the binary itself (process.execPath,

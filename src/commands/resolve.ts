@@ -7,8 +7,9 @@ import type { Credentials, Deps } from "../credentials/types.ts";
 import { writeSync } from "node:fs";
 import { REVOKED_CODES } from "../aws/errors.ts";
 import { AwsRefused } from "../errors.ts";
+import type { Env } from "../types.ts";
 
-export async function resolveSession(cat: Catalog, s: Session, env: Record<string, string | undefined>, noCache = false, heldLocks?: ReadonlySet<string>): Promise<Credentials> {
+export async function resolveSession(cat: Catalog, s: Session, env: Env, noCache = false, heldLocks?: ReadonlySet<string>): Promise<Credentials> {
   const d = await sessionDeps(cat, s, env);
   if (heldLocks) d.heldLocks = heldLocks;
   // --no-cache: a margin longer than any credential's life makes every hop a miss, while still locking and storing.
@@ -17,7 +18,7 @@ export async function resolveSession(cat: Catalog, s: Session, env: Record<strin
 }
 
 /** The effects for resolving `s`: its root's generation, and no cache when the cache folder cannot be used. */
-async function sessionDeps(cat: Catalog, s: Session, env: Record<string, string | undefined>): Promise<Deps> {
+async function sessionDeps(cat: Catalog, s: Session, env: Env): Promise<Deps> {
   const d = realDeps(cat, env);
   const { cacheFolderUsable } = await import("../store/cache-folder.ts");
   if (!cacheFolderUsable(d.cacheDir)) d.cacheOff = true;
@@ -30,7 +31,7 @@ async function sessionDeps(cat: Catalog, s: Session, env: Record<string, string 
  * short at AWS while sesame still had them cached), the session's cache entry is dropped, the user told, and
  * `use` runs once more with freshly fetched ones: no refused entry is served again.
  */
-export async function withSessionCredentials<T>(cat: Catalog, s: Session, env: Record<string, string | undefined>, use: (c: Credentials) => Promise<T>): Promise<T> {
+export async function withSessionCredentials<T>(cat: Catalog, s: Session, env: Env, use: (c: Credentials) => Promise<T>): Promise<T> {
   const hop = providerFor(s, cat, await sessionDeps(cat, s, env));
   const creds = await hop();
   try {

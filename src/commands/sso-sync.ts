@@ -10,8 +10,9 @@ import { ssoAccessToken } from "../sso/access-token.ts";
 import { diffText, planSync, type Assignment } from "../sso/sync-catalog.ts";
 import { ssoSessionNamed } from "./login.ts";
 import { mapBounded } from "../runtime/map-bounded.ts";
+import type { Env } from "../types.ts";
 
-export async function ssoSyncCommand(name: string, opts: { config?: string; dryRun?: boolean; prune?: boolean; region?: string }, env: Record<string, string | undefined> = process.env): Promise<void> {
+export async function ssoSyncCommand(name: string, opts: { config?: string; dryRun?: boolean; prune?: boolean; region?: string }, env: Env = process.env): Promise<void> {
   const file = catalogPath(opts.config, env);
   const cat = loadCatalog(file);
   const sso = ssoSessionNamed(cat, name);

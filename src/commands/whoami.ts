@@ -5,8 +5,9 @@ import { writeSync } from "node:fs";
 import { catalogPath, stateDir } from "../locations.ts";
 import { loadCatalogMemo, sessionNamed } from "../catalog/load.ts";
 import { stsRegion } from "../credentials/identity.ts";
+import type { Env } from "../types.ts";
 
-export async function whoami(name: string, opts: { config?: string; json?: boolean }, env: Record<string, string | undefined> = process.env): Promise<void> {
+export async function whoami(name: string, opts: { config?: string; json?: boolean }, env: Env = process.env): Promise<void> {
   const cat = await loadCatalogMemo(catalogPath(opts.config, env), stateDir(env));
   const s = sessionNamed(cat, name);
   const { withSessionCredentials } = await import("./resolve.ts");

@@ -4,6 +4,7 @@
 // they are never logged, and no error message carries the URLs that hold them.
 import { SesameError, UsageError } from "../errors.ts";
 import type { Credentials } from "../types.ts";
+import type { Env } from "../types.ts";
 
 export type Partition = "aws" | "aws-cn" | "aws-us-gov";
 
@@ -49,7 +50,7 @@ export function partitionOf(region: string, arn?: string): Partition {
  * The federation endpoint: $SESAME_SIGNIN_URL (tests, a private endpoint), else the partition's sign-in host.
  * The credentials travel in its query string, so it must be https — plain http only to a loopback host.
  */
-export function signinEndpoint(partition: Partition, env: Record<string, string | undefined> = {}): string {
+export function signinEndpoint(partition: Partition, env: Env = {}): string {
   const url = env.SESAME_SIGNIN_URL;
   if (!url) return HOSTS[partition].signin;
   let u: URL;
@@ -147,7 +148,7 @@ export function checkDestination(d: string): string {
 export type FetchLike = (url: string, init: { method: string; headers: Record<string, string>; signal?: AbortSignal }) => Promise<{ status: number; text(): Promise<string> }>;
 
 /** The real fetch: proxies, AWS_CA_BUNDLE and a body capped at a few MiB (aws/http.ts). */
-function boundedFetchLike(env: Record<string, string | undefined>): FetchLike {
+function boundedFetchLike(env: Env): FetchLike {
   return async (url, init) => {
     const { boundedFetch } = await import("../aws/http.ts");
     const res = await boundedFetch(url, init, env);
@@ -161,7 +162,7 @@ export async function getSigninToken(
   c: Credentials,
   sessionDuration: number | undefined,
   fetchFn?: FetchLike,
-  env: Record<string, string | undefined> = process.env,
+  env: Env = process.env,
 ): Promise<string> {
   const url = signinTokenUrl(endpoint, c, sessionDuration);
   const host = safeHost(endpoint);

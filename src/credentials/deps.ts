@@ -7,8 +7,9 @@ import type { SecretStore } from "../store/secret-store.ts";
 import type { StsAdapter } from "../aws/sts-types.ts";
 import type { SsoOidcAdapter, SsoPortalAdapter } from "../aws/sso-types.ts";
 import type { Deps } from "./types.ts";
+import type { Env } from "../types.ts";
 
-export function realDeps(cat: Pick<Catalog, "defaults" | "file">, env: Record<string, string | undefined> = process.env): Deps {
+export function realDeps(cat: Pick<Catalog, "defaults" | "file">, env: Env = process.env): Deps {
   let secrets: Promise<SecretStore> | undefined;
   let sts: Promise<StsAdapter> | undefined;
   let oidc: Promise<SsoOidcAdapter> | undefined;

@@ -5,6 +5,7 @@ import type { SsoOidcAdapter, SsoPortalAdapter } from "../aws/sso-types.ts";
 
 import type { Credentials } from "../types.ts";
 import type { SsoEffects } from "../sso/effects.ts";
+import type { Env } from "../types.ts";
 export type { Credentials };
 
 export type Provider = () => Promise<Credentials>;
@@ -18,7 +19,7 @@ export interface Deps extends SsoEffects {
   ssoOidc(): Promise<SsoOidcAdapter>;
   ssoPortal(): Promise<SsoPortalAdapter>;
   mfaCode(serial: string, session: string): Promise<string>;
-  env: Record<string, string | undefined>;
+  env: Env;
   cacheDir: string;
   /** the cache folder cannot be used (store/cache-folder.ts): every hop fetches, nothing is locked or stored */
   cacheOff?: boolean;

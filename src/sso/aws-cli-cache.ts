@@ -9,17 +9,18 @@ import type { SsoSessionDef } from "../catalog/types.ts";
 import type { ClientRegistration } from "../aws/sso-types.ts";
 import { writeFileAtomic } from "../runtime/files.ts";
 import type { SsoToken } from "./tokens.ts";
+import type { Env } from "../types.ts";
 
 
 const sha1 = (s: string) => createHash("sha1").update(s, "utf8").digest("hex");
 
 /** The two names the CLI may have used: the sso-session name, or (legacy profiles) the start URL. */
-export function awsCliCacheFiles(sso: SsoSessionDef, env: Record<string, string | undefined>): string[] {
+export function awsCliCacheFiles(sso: SsoSessionDef, env: Env): string[] {
   const dir = awsCliSsoCacheDir(env);
   return [join(dir, `${sha1(sso.name)}.json`), join(dir, `${sha1(sso.sso_start_url)}.json`)];
 }
 
-export function readAwsCliToken(sso: SsoSessionDef, env: Record<string, string | undefined>): SsoToken | undefined {
+export function readAwsCliToken(sso: SsoSessionDef, env: Env): SsoToken | undefined {
   for (const file of awsCliCacheFiles(sso, env)) {
     let o: Record<string, unknown>;
     try {
@@ -39,7 +40,7 @@ export function readAwsCliToken(sso: SsoSessionDef, env: Record<string, string |
 }
 
 /** Writes the token in the CLI's own format (single-line JSON, 0600), under the sso-session name's hash. */
-export function writeAwsCliToken(sso: SsoSessionDef, t: SsoToken, client: ClientRegistration | undefined, env: Record<string, string | undefined>): void {
+export function writeAwsCliToken(sso: SsoSessionDef, t: SsoToken, client: ClientRegistration | undefined, env: Env): void {
   const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, "Z");
   const o: Record<string, string> = { startUrl: sso.sso_start_url, region: sso.sso_region, accessToken: t.accessToken, expiresAt: iso(t.expiresAt) };
   if (client) {
@@ -52,7 +53,7 @@ export function writeAwsCliToken(sso: SsoSessionDef, t: SsoToken, client: Client
 }
 
 /** Removes the CLI cache file only if it holds this very token (never someone else's login). */
-export function removeAwsCliToken(sso: SsoSessionDef, accessToken: string, env: Record<string, string | undefined>): void {
+export function removeAwsCliToken(sso: SsoSessionDef, accessToken: string, env: Env): void {
   for (const file of awsCliCacheFiles(sso, env)) {
     try {
       const o = JSON.parse(readFileSync(file, "utf8")) as Record<string, unknown>;

@@ -11,8 +11,7 @@ import { osKeyring } from "./os-keyring.ts";
 import { fileKeyringPath } from "../locations.ts";
 import type { SecretStore } from "./secret-store.ts";
 import { catalogSecrets, type CatalogSecrets } from "./catalog-secrets.ts";
-
-type Env = Record<string, string | undefined>;
+import type { Env } from "../types.ts";
 
 export const DEFAULT_KEYRING_SERVICE = "sesame";
 

@@ -15,6 +15,7 @@ import { joinPath } from "../runtime/paths.ts";
 import { lockTimeoutMs, withLock } from "./lock.ts";
 import type { SecretStore } from "./secret-store.ts";
 import { chunkedStore } from "./chunked-store.ts";
+import type { Env } from "../types.ts";
 
 type KeyringModule = typeof import("@napi-rs/keyring");
 type AsyncEntry = InstanceType<KeyringModule["AsyncEntry"]>;
@@ -90,7 +91,7 @@ const RETRIES = 3;
  * Writers of one account wait for each other. A write takes milliseconds, unless the keyring asks the user
  * to unlock it: a holder that is still alive keeps the lock for up to a minute.
  */
-function writerLock(service: string, account: string, env: Record<string, string | undefined>): { path: string; opts: Parameters<typeof withLock>[1] } {
+function writerLock(service: string, account: string, env: Env): { path: string; opts: Parameters<typeof withLock>[1] } {
   const id = createHash("sha256").update(`${service}\0${account}`).digest("hex").slice(0, 32);
   return {
     path: joinPath(dataDir(env), `os-keyring-${id}.lock`),
@@ -100,7 +101,7 @@ function writerLock(service: string, account: string, env: Record<string, string
 
 /** `maxValueChars`: values longer than this are split over several items (store/chunked-store.ts); by
  *  default Windows Credential Manager's limit on Windows, none elsewhere. */
-export function osKeyring(service: string, env: Record<string, string | undefined> = process.env, o: { maxValueChars?: number } = {}): SecretStore {
+export function osKeyring(service: string, env: Env = process.env, o: { maxValueChars?: number } = {}): SecretStore {
   const max = o.maxValueChars ?? (process.platform === "win32" ? WINDOWS_MAX_VALUE_CHARS : undefined);
   const raw = rawOsKeyring(service, env);
   if (max === undefined) return raw;
@@ -110,7 +111,7 @@ export function osKeyring(service: string, env: Record<string, string | undefine
   });
 }
 
-function rawOsKeyring(service: string, env: Record<string, string | undefined>): SecretStore {
+function rawOsKeyring(service: string, env: Env): SecretStore {
   async function entry(account: string): Promise<AsyncEntry> {
     const { AsyncEntry } = await loadKeyring();
     // On Linux the addon would silently fall back to the kernel keyring, which forgets everything
