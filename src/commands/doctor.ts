@@ -32,8 +32,6 @@ export interface Finding {
   fix?: string;
 }
 
-/** The exit status when something failed and it is neither the catalog nor the keyring. */
-export const DOCTOR_FAILED = 1;
 /** Clock skew beyond this fails: SigV4 refuses requests more than 15 minutes off, SSO tokens expire early. */
 export const MAX_SKEW_SECONDS = 300;
 
@@ -64,7 +62,7 @@ export async function doctor(opts: { config?: string; json?: boolean }, env: Env
     add({ check: "catalog", status: "ok", message: `${file}: ${count(cat.sessions.size, "session")}, ${count(cat.ssoSessions.size, "sso-session")}` });
   } catch (e) {
     if (!(e instanceof CatalogError)) throw e;
-    const missing = /no catalog here/.test(e.message);
+    const missing = e.code === "catalog.missing";
     add({ check: "catalog", status: "fail", message: e.message, fix: missing ? "create it (see the README), or run: sesame import to make one from ~/.aws" : (e.fix ?? "fix the catalog at that place") });
   }
 
@@ -96,7 +94,7 @@ export async function doctor(opts: { config?: string; json?: boolean }, env: Env
   if (cat && cat.ssoSessions.size) await checkSso(cat, env, deps.now(), keyringOk, add);
 
   const failed = findings.filter((f) => f.status === "fail");
-  const status = failed.length === 0 ? EXIT.ok : failed.some((f) => f.check === "catalog") ? EXIT.catalog : failed.some((f) => f.check === "keyring") ? EXIT.keyring : DOCTOR_FAILED;
+  const status = failed.length === 0 ? EXIT.ok : failed.some((f) => f.check === "catalog") ? EXIT.catalog : failed.some((f) => f.check === "keyring") ? EXIT.keyring : EXIT.problems;
   const warned = findings.filter((f) => f.status === "warn").length;
   if (opts.json) {
     writeSync(1, JSON.stringify({ status: failed.length ? "fail" : warned ? "warn" : "ok", exit: status, findings }) + "\n");

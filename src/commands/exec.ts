@@ -7,7 +7,7 @@ import { spawn } from "node:child_process";
 import { constants } from "node:os";
 import { catalogPath, stateDir } from "../locations.ts";
 import { loadCatalogMemo, sessionNamed } from "../catalog/load.ts";
-import { SesameError, UsageError } from "../errors.ts";
+import { EXIT, SesameError, UsageError } from "../errors.ts";
 import { applyEnv, credentialEnv } from "../output/shell-env.ts";
 import { childEnvironment } from "../runtime/child-env.ts";
 import type { Env } from "../types.ts";
@@ -73,8 +73,8 @@ export function run(command: readonly string[], env: Record<string, string>): Pr
     child.once("error", (e: NodeJS.ErrnoException) => {
       cleanup();
       // env(1)'s statuses: 127 when the command is not found, 126 when it cannot be run.
-      if (e.code === "ENOENT") reject(new SesameError("exec.not-found", `command not found: ${command[0]}`, 127, "check the name, or give its full path"));
-      else reject(new SesameError("exec.cannot-run", `cannot run ${command[0]}: ${e.code ?? e.message}`, 126, "check that it is an executable file"));
+      if (e.code === "ENOENT") reject(new SesameError("exec.not-found", `command not found: ${command[0]}`, EXIT.notFound, "check the name, or give its full path"));
+      else reject(new SesameError("exec.cannot-run", `cannot run ${command[0]}: ${e.code ?? e.message}`, EXIT.cannotRun, "check that it is an executable file"));
     });
     child.once("exit", (code, signal) => {
       cleanup();

@@ -4,7 +4,7 @@ import { catalogPath } from "../locations.ts";
 import { loadCatalog } from "../catalog/load.ts";
 import type { Catalog, SsoSessionDef } from "../catalog/types.ts";
 import { realDeps } from "../credentials/deps.ts";
-import { CatalogError } from "../errors.ts";
+import { CatalogError, EXIT } from "../errors.ts";
 import { login } from "../sso/login.ts";
 import { streamUi } from "../sso/login-ui.ts";
 import { clock } from "./list.ts";
@@ -29,7 +29,7 @@ export async function loginCommand(name: string, opts: { config?: string; device
   const onSigint = () => {
     release?.();
     writeSync(2, `\nsesame: login to "${sso.name}" cancelled\n`);
-    process.exit(130);
+    process.exit(EXIT.interrupted);
   };
   process.on("SIGINT", onSigint);
   try {

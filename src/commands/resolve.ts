@@ -1,29 +1,35 @@
 // Shared by every command that needs a session's credentials (credential-process on a miss, later exec, env, whoami).
 import type { Catalog, Session } from "../catalog/types.ts";
-import { providerFor } from "../credentials/chain.ts";
+import { providerFor, upstreamFetch } from "../credentials/chain.ts";
 import { realDeps } from "../credentials/deps.ts";
 import { readGeneration, rootKey } from "../store/generation.ts";
-import type { Credentials, Deps } from "../credentials/types.ts";
+import type { ChainOptions, Credentials, Deps } from "../credentials/types.ts";
 import { writeSync } from "node:fs";
 import { REVOKED_CODES } from "../aws/errors.ts";
 import { AwsRefused } from "../errors.ts";
 import type { Env } from "../types.ts";
 
-export async function resolveSession(cat: Catalog, s: Session, env: Env, noCache = false, heldLocks?: ReadonlySet<string>): Promise<Credentials> {
-  const d = await sessionDeps(cat, s, env);
-  if (heldLocks) d.heldLocks = heldLocks;
-  // --no-cache: a margin longer than any credential's life makes every hop a miss, while still locking and storing.
-  if (noCache) d.refreshMargin = 10 * 365 * 86400;
-  return providerFor(s, cat, d)();
+export interface ResolveOptions {
+  /** --no-cache: every hop fetches anew (and still locks and stores) */
+  forceRefresh?: boolean;
+  /** the caller runs the session's own single flight (credential-process): resolve only its fetch */
+  upstreamOnly?: boolean;
 }
 
-/** The effects for resolving `s`: its root's generation, and no cache when the cache folder cannot be used. */
-async function sessionDeps(cat: Catalog, s: Session, env: Env): Promise<Deps> {
+export async function resolveSession(cat: Catalog, s: Session, env: Env, r: ResolveOptions = {}): Promise<Credentials> {
+  const { d, o } = await sessionDeps(cat, s, env);
+  if (r.forceRefresh) o.forceRefresh = true;
+  return r.upstreamOnly ? upstreamFetch(s, cat, d, o)() : providerFor(s, cat, d, o)();
+}
+
+/** The effects for resolving `s`, and the call's options: its root's generation, and no cache when the
+ *  cache folder cannot be used. */
+async function sessionDeps(cat: Catalog, s: Session, env: Env): Promise<{ d: Deps; o: ChainOptions }> {
   const d = realDeps(cat, env);
   const { cacheFolderUsable } = await import("../store/cache-folder.ts");
-  if (!cacheFolderUsable(d.cacheDir)) d.cacheOff = true;
-  d.generation = await readGeneration(d.stateDir, rootKey(cat, s));
-  return d;
+  const o: ChainOptions = { refreshMargin: cat.defaults.refreshMargin, generation: await readGeneration(d.stateDir, rootKey(cat, s)) };
+  if (!cacheFolderUsable(d.cacheDir)) o.cacheOff = true;
+  return { d, o };
 }
 
 /**
@@ -32,7 +38,8 @@ async function sessionDeps(cat: Catalog, s: Session, env: Env): Promise<Deps> {
  * `use` runs once more with freshly fetched ones: no refused entry is served again.
  */
 export async function withSessionCredentials<T>(cat: Catalog, s: Session, env: Env, use: (c: Credentials) => Promise<T>): Promise<T> {
-  const hop = providerFor(s, cat, await sessionDeps(cat, s, env));
+  const { d, o } = await sessionDeps(cat, s, env);
+  const hop = providerFor(s, cat, d, o);
   const creds = await hop();
   try {
     return await use(creds);

@@ -9,14 +9,13 @@ import type { SsoOidcAdapter, SsoPortalAdapter } from "../aws/sso-types.ts";
 import type { Deps } from "./types.ts";
 import type { Env } from "../types.ts";
 
-export function realDeps(cat: Pick<Catalog, "defaults" | "file">, env: Env = process.env): Deps {
+export function realDeps(cat: Pick<Catalog, "file">, env: Env = process.env): Deps {
   let secrets: Promise<SecretStore> | undefined;
   let sts: Promise<StsAdapter> | undefined;
   let oidc: Promise<SsoOidcAdapter> | undefined;
   let portal: Promise<SsoPortalAdapter> | undefined;
   return {
     now: () => Date.now(),
-    refreshMargin: cat.defaults.refreshMargin,
     env,
     cacheDir: cacheDir(env),
     stateDir: stateDir(env),
@@ -27,7 +26,7 @@ export function realDeps(cat: Pick<Catalog, "defaults" | "file">, env: Env = pro
     mfaCode: async (serial, session) => {
       const tty = await import("../tty.ts");
       if (!tty.hasTty()) {
-        throw new NeedsInput("mfa.no-terminal", `session "${session}" needs an MFA code and there is no terminal to ask on`, `run: sesame credential-process ${session} in a terminal once; the session is then cached`);
+        throw new NeedsInput("mfa.no-terminal", `session "${session}" needs an MFA code and there is no terminal to ask on`, `run: sesame credential-process ${session} in a terminal once; the session is then cached`).at(session, true);
       }
       // Processes waiting on this one's locks can now say what they wait for (store/lock.ts).
       (await import("../store/lock.ts")).announce(`asking for the MFA code of ${session}`);
