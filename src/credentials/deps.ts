@@ -23,6 +23,7 @@ export function realDeps(cat: Pick<Catalog, "file">, env: Env = process.env): De
     sts: () => (sts ??= import("../aws/sts.ts").then((m) => m.stsAdapter(env))),
     ssoOidc: () => (oidc ??= import("../aws/sso-oidc.ts").then((m) => m.ssoOidcAdapter(env))),
     ssoPortal: () => (portal ??= import("../aws/sso.ts").then((m) => m.ssoPortalAdapter(env))),
+    terminal: async () => (await import("../tty.ts")).hasTty(),
     mfaCode: async (serial, session) => {
       const tty = await import("../tty.ts");
       if (!tty.hasTty()) {

@@ -18,6 +18,8 @@ export interface Deps extends SsoEffects {
   ssoOidc(): Promise<SsoOidcAdapter>;
   ssoPortal(): Promise<SsoPortalAdapter>;
   mfaCode(serial: string, session: string): Promise<string>;
+  /** there is a terminal to sign in on (auto_login) */
+  terminal(): Promise<boolean>;
   env: Env;
   cacheDir: string;
   stateDir: string;
