@@ -3,7 +3,6 @@
 // (cached.ts) and by credential-process for the session itself, before the provider chain is even loaded:
 // a hit loads no lock module and no SDK, and of 50 processes started together on a miss only the one that
 // fetches pays for loading the chain; the others wait at the lock, cheaply, and read its entry.
-import { CLOCK_FIX } from "../aws/errors.ts";
 import { EXIT, SesameError } from "../errors.ts";
 import { log } from "../log.ts";
 import { entryLockPath, isFresh, readEntry, writeEntry, type CacheLocation } from "../store/cache.ts";
@@ -51,6 +50,7 @@ export async function singleFlight(f: Flight, o: FlightOptions, fetch: () => Pro
     if (got.expiration && got.expiration.getTime() <= f.now()) {
       // AWS says these are valid now, this machine says they have expired: its clock is ahead.
       const ahead = Math.round((f.now() - got.expiration.getTime()) / 60_000);
+      const { CLOCK_FIX } = await import("../aws/errors.ts"); // not on the hot path
       throw new SesameError("clock", `the credentials for "${f.hop}" arrived already expired by this machine's clock (it is at least ${ahead} min ahead)`, EXIT.awsRefused, CLOCK_FIX);
     }
     await writeEntry(f.loc, f.identity, got);
