@@ -4,8 +4,6 @@
 import { EXIT, SesameError } from "./errors.ts";
 import { forTerminal, forTerminalBlock } from "./output/sanitize.ts";
 
-/** 128 + SIGPIPE: what a Unix tool whose reader went away ends with (`sesame list | head -0`). */
-const CLOSED_PIPE = 141;
 
 export async function main(argv: string[]): Promise<number> {
   // Only sesame's own flags: after "--" the words belong to the command `exec` runs.
@@ -56,7 +54,7 @@ export function credentialProcessArgs(argv: string[]): string[] | undefined {
 }
 
 export function report(e: unknown, verbose: boolean): number {
-  if ((e as { code?: unknown })?.code === "EPIPE") return CLOSED_PIPE; // the reader left: nothing to say
+  if ((e as { code?: unknown })?.code === "EPIPE") return EXIT.closedPipe; // the reader left: nothing to say
   if (e instanceof SesameError) {
     console.error(forTerminal(e.toLine().replace(/\s+/g, " ")));
     if (verbose && e.cause) console.error(forTerminalBlock(`sesame: cause: ${String((e.cause as Error)?.stack ?? e.cause)}`));

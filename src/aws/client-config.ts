@@ -10,6 +10,7 @@
 // SDK's runtimeConfig.js of client-sts, client-sso and client-sso-oidc; test/e2e/network.test.ts shows it.
 import { ConfiguredRetryStrategy } from "@smithy/core/retry";
 import { SesameHttpHandler } from "./http.ts";
+import type { Env } from "../types.ts";
 
 export const REQUEST_TIMEOUT_MS = 2500;
 export const MAX_ATTEMPTS = 6;
@@ -27,7 +28,7 @@ export const NO_CREDENTIALS = async (): Promise<never> => {
   throw new Error("sesame gives this client no credentials");
 };
 
-export function clientConfig(region: string, endpoint: string | undefined, env: Record<string, string | undefined> = process.env) {
+export function clientConfig(region: string, endpoint: string | undefined, env: Env = process.env) {
   return {
     region,
     ...(endpoint ? { endpoint } : {}),

@@ -1,7 +1,7 @@
 // SDK exceptions → one-line SesameErrors with a fix for the refusals users actually meet. The fix is
 // decided by the AWS error code and the call's context (which operation, whose credentials signed it,
 // whether an MFA code was sent), so it names the real session and the real remedy.
-import { AwsRefused, SesameError } from "../errors.ts";
+import { AwsRefused, EXIT, SesameError } from "../errors.ts";
 
 /** What the caller knows about the call, for the fix. */
 export interface CallContext {
@@ -72,20 +72,20 @@ export function toSesameError(e: unknown, service: string, op: string, endpoint?
   const via = proxy ? ` through the proxy ${proxy}` : "";
   const fix = proxy ? `check the proxy ${proxy} (HTTPS_PROXY / HTTP_PROXY, NO_PROXY) and the network connection` : NET_FIX;
   if (err.name === "ResponseTooLarge") {
-    return new SesameError("network", `${at}${via} ${err.message} to ${op}: more than an AWS answer can be`, 5, "check any AWS_ENDPOINT_URL_* setting and proxy: that endpoint is not AWS");
+    return new SesameError("network", `${at}${via} ${err.message} to ${op}: more than an AWS answer can be`, EXIT.awsRefused, "check any AWS_ENDPOINT_URL_* setting and proxy: that endpoint is not AWS");
   }
   const netCode = err.code ?? err.cause?.code;
   if ((err as { sesameNetwork?: boolean }).sesameNetwork && !(netCode && KNOWN_NET.test(netCode))) {
     // a failure fetch names in words only (e.g. a proxy that would not open a tunnel)
     const what = (err.message ?? "").split("\n")[0]!.slice(0, 160);
-    return new SesameError("network", `cannot reach ${at}${via} (${what || netCode})`, 5, fix);
+    return new SesameError("network", `cannot reach ${at}${via} (${what || netCode})`, EXIT.awsRefused, fix);
   }
   if (netCode === "ETIMEDOUT" || err.name === "TimeoutError" || err.name === "AbortError") {
-    return new SesameError("network", `${at}${via} did not answer in time (${op})`, 5, fix);
+    return new SesameError("network", `${at}${via} did not answer in time (${op})`, EXIT.awsRefused, fix);
   }
   if (netCode && KNOWN_NET.test(netCode)) {
     const tls = /CERT|SIGNATURE/.test(netCode) ? " (a TLS-intercepting proxy needs its CA in AWS_CA_BUNDLE)" : "";
-    return new SesameError("network", `cannot reach ${at}${via} (${netCode})`, 5, tls ? `${fix}${tls}` : fix);
+    return new SesameError("network", `cannot reach ${at}${via} (${netCode})`, EXIT.awsRefused, tls ? `${fix}${tls}` : fix);
   }
   if (err.$metadata !== undefined || err.$fault !== undefined) {
     const code = err.name && err.name !== "Error" ? err.name : "UnknownError";
@@ -99,5 +99,5 @@ export function toSesameError(e: unknown, service: string, op: string, endpoint?
     return new AwsRefused(service, op, code, msg === code ? "" : msg, fixFor(code, op, ctx) ?? fallback);
   }
   const msg = (err.message ?? String(e)).split("\n")[0] ?? "";
-  return new SesameError("network", `${service} ${op} failed${via}: ${msg}`, 5, fix);
+  return new SesameError("network", `${service} ${op} failed${via}: ${msg}`, EXIT.awsRefused, fix);
 }

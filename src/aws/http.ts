@@ -6,12 +6,11 @@
 // Loaded only with the SDK adapters: never on a cache hit.
 import { readFileSync } from "node:fs";
 import { HttpResponse } from "@smithy/core/protocols";
-import { SesameError } from "../errors.ts";
+import { EXIT, SesameError } from "../errors.ts";
+import type { Env } from "../types.ts";
 
 /** The largest answer any of these APIs gives is a few KiB; 4 MiB leaves room without letting a babbler fill memory. */
 export const MAX_BODY_BYTES = 4 * 1024 * 1024;
-
-type Env = Record<string, string | undefined>;
 
 const pick = (env: Env, name: string): string | undefined => env[name.toLowerCase()] || env[name] || undefined;
 
@@ -62,7 +61,7 @@ function caBundle(env: Env): string | undefined {
     try {
       caCache = { path, pem: readFileSync(path, "utf8") };
     } catch (e) {
-      throw new SesameError("network", `cannot read AWS_CA_BUNDLE ${path} (${(e as { code?: string }).code ?? "error"})`, 5, "point AWS_CA_BUNDLE at a readable PEM file, or unset it");
+      throw new SesameError("network", `cannot read AWS_CA_BUNDLE ${path} (${(e as { code?: string }).code ?? "error"})`, EXIT.awsRefused, "point AWS_CA_BUNDLE at a readable PEM file, or unset it");
     }
   }
   return caCache.pem;

@@ -4,6 +4,7 @@ import { callOptions, clientConfig, NO_CREDENTIALS } from "./client-config.ts";
 import { endpointOverride } from "./endpoints.ts";
 import { toSesameError } from "./errors.ts";
 import { SsoOidcError, type SsoOidcAdapter } from "./sso-types.ts";
+import type { Env } from "../types.ts";
 
 const OAUTH_CODES: Record<string, string> = {
   AuthorizationPendingException: "authorization_pending",
@@ -18,7 +19,7 @@ const OAUTH_CODES: Record<string, string> = {
   InvalidRequestException: "invalid_request",
 };
 
-export function ssoOidcAdapter(env: Record<string, string | undefined> = process.env): SsoOidcAdapter {
+export function ssoOidcAdapter(env: Env = process.env): SsoOidcAdapter {
   const endpoint = endpointOverride("SSO_OIDC", env);
   const client = (region: string) => new SSOOIDCClient({ ...clientConfig(region, endpoint, env), credentials: NO_CREDENTIALS });
   const fail = (e: unknown, op: string): never => {

@@ -1,5 +1,5 @@
 // IAM Identity Center operations with plain types, so sso/ and credentials/ never import @aws-sdk/*.
-import type { Credentials } from "../credentials/types.ts";
+import type { Credentials } from "../types.ts";
 
 export interface ClientRegistration {
   clientId: string;

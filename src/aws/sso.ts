@@ -4,8 +4,9 @@ import { callOptions, clientConfig, NO_CREDENTIALS } from "./client-config.ts";
 import { endpointOverride } from "./endpoints.ts";
 import { toSesameError } from "./errors.ts";
 import type { SsoPortalAdapter } from "./sso-types.ts";
+import type { Env } from "../types.ts";
 
-export function ssoPortalAdapter(env: Record<string, string | undefined> = process.env): SsoPortalAdapter {
+export function ssoPortalAdapter(env: Env = process.env): SsoPortalAdapter {
   const endpoint = endpointOverride("SSO", env);
   const client = (region: string) => new SSOClient({ ...clientConfig(region, endpoint, env), credentials: NO_CREDENTIALS });
   // Discovery (sso sync) is interactive, not on the credential path: the SDK's adaptive retries pace

@@ -1,5 +1,5 @@
 // The STS operations sesame uses, with plain types, so nothing under credentials/ imports @aws-sdk/*.
-import type { Credentials } from "../credentials/types.ts";
+import type { Credentials } from "../types.ts";
 
 export interface AssumeRoleParams {
   roleArn: string;

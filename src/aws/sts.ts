@@ -2,13 +2,14 @@
 // the SDK is evaluated only when a hop is really fetched, never on a cache hit.
 import { AssumeRoleCommand, GetCallerIdentityCommand, GetFederationTokenCommand, GetSessionTokenCommand, STSClient } from "@aws-sdk/client-sts";
 import type { Credentials as StsCreds } from "@aws-sdk/client-sts";
-import type { Credentials } from "../credentials/types.ts";
+import type { Credentials } from "../types.ts";
 import { callOptions, clientConfig } from "./client-config.ts";
 import { endpointOverride } from "./endpoints.ts";
 import { type CallContext, toSesameError } from "./errors.ts";
 import type { StsAdapter } from "./sts-types.ts";
+import type { Env } from "../types.ts";
 
-function client(creds: Credentials, region: string, env: Record<string, string | undefined>): STSClient {
+function client(creds: Credentials, region: string, env: Env): STSClient {
   const endpoint = endpointOverride("STS", env);
   return new STSClient({
     ...clientConfig(region, endpoint, env),
@@ -33,7 +34,7 @@ function toCreds(c: StsCreds | undefined, op: string): Credentials {
   return { accessKeyId: c.AccessKeyId, secretAccessKey: c.SecretAccessKey, sessionToken: c.SessionToken, expiration: new Date(c.Expiration) };
 }
 
-export function stsAdapter(env: Record<string, string | undefined> = process.env): StsAdapter {
+export function stsAdapter(env: Env = process.env): StsAdapter {
   /** One call: the SDK's exceptions become one-line SesameErrors naming the operation. */
   const call = async <T>(op: string, creds: Credentials, ctx: { signer?: string; tokenCode?: string }, fn: () => Promise<T>): Promise<T> => {
     try {

@@ -435,10 +435,9 @@ export function planImport(input: ImportInput): ImportPlan {
   }
 }
 
-/** The validator's words without the "file:line:col: " prefix (that file does not exist yet). */
+/** The validator's words without the file and position (that file does not exist yet). */
 function whatOf(e: CatalogError): string {
-  const prefix = `${e.file}${e.pos ? `:${e.pos.line}:${e.pos.col}` : ""}: `;
-  return e.message.startsWith(prefix) ? e.message.slice(prefix.length) : e.message;
+  return e.what;
 }
 
 interface Block {

@@ -1,7 +1,7 @@
 // Read + parse + validate, with the one "no catalog" message. (The warm path reads the file through
 // runtime/read-file.ts instead, to avoid loading node:fs.)
 import { readFileSync } from "node:fs";
-import { CatalogError } from "../errors.ts";
+import { CatalogError, catalogMissing } from "../errors.ts";
 import { catalogFromText, NO_CATALOG_FIX } from "./catalog.ts";
 import type { Catalog } from "./types.ts";
 
@@ -22,7 +22,7 @@ function readCatalogText(file: string): string {
     return readFileSync(file, "utf8");
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    if (code === "ENOENT") throw new CatalogError(file, undefined, "no catalog here", NO_CATALOG_FIX);
+    if (code === "ENOENT") throw catalogMissing(file, NO_CATALOG_FIX);
     throw new CatalogError(file, undefined, `cannot read the catalog (${code ?? "error"})`, "check the file's permissions");
   }
 }

@@ -53,7 +53,7 @@ async function readMemo(path: string): Promise<Memo | undefined> {
 
 async function writeMemo(path: string, memo: Memo): Promise<void> {
   try {
-    const { writeFileAtomic } = await import("../store/files.ts");
+    const { writeFileAtomic } = await import("../runtime/files.ts");
     writeFileAtomic(path, JSON.stringify(memo));
   } catch {
     // a state folder that cannot be written only costs the next call a parse

@@ -7,10 +7,11 @@
 // a locked Secret Service or the file keyring that can mean an unlock dialog or a passphrase prompt
 // on every TAB.)
 import { writeSync } from "node:fs";
-import { catalogPath, stateDir } from "../catalog/locate.ts";
+import { catalogPath, stateDir } from "../locations.ts";
 import { loadCatalogMemo } from "../catalog/load.ts";
 import { UsageError } from "../errors.ts";
 import { fishQuote, SHELLS } from "../output/shell-env.ts";
+import type { Env } from "../types.ts";
 
 export interface CommandSpec {
   name: string;
@@ -39,7 +40,7 @@ const FLAG_VALUES: Record<string, readonly string[]> = { "--shell": SHELLS };
 
 export const COMPLETION_SHELLS = ["bash", "zsh", "fish"] as const;
 
-export async function completion(shell: string | undefined, opts: { config?: string; sessions?: boolean }, global: string[], commands: CommandSpec[], env: Record<string, string | undefined> = process.env): Promise<void> {
+export async function completion(shell: string | undefined, opts: { config?: string; sessions?: boolean }, global: string[], commands: CommandSpec[], env: Env = process.env): Promise<void> {
   if (opts.sessions) {
     const cat = await loadCatalogMemo(catalogPath(opts.config, env), stateDir(env));
     const names = [...cat.sessions.keys()];

@@ -17,10 +17,10 @@
 // otherwise handed to the browser through a private page and a one-time loopback redirect (console/handoff.ts),
 // so that nothing in the browser's argv leads to it, and it is never logged.
 import { writeSync } from "node:fs";
-import { catalogPath, stateDir } from "../catalog/locate.ts";
+import { catalogPath, stateDir } from "../locations.ts";
 import { loadCatalogMemo, sessionNamed } from "../catalog/load.ts";
 import { stsRegion } from "../credentials/identity.ts";
-import type { Credentials } from "../credentials/types.ts";
+import type { Credentials } from "../types.ts";
 import {
   checkDestination,
   checkRange,
@@ -38,8 +38,7 @@ import {
 } from "../console/federation.ts";
 import { NeedsInput, UsageError } from "../errors.ts";
 import { log } from "../log.ts";
-
-type Env = Record<string, string | undefined>;
+import type { Env } from "../types.ts";
 
 export interface ConsoleOptions {
   config?: string;
@@ -87,7 +86,7 @@ export async function consoleCommand(name: string, opts: ConsoleOptions, env: En
     log("console.federation-token", { session: s.name, arn: fed.arn, policies: policyArns.length ? policyArns.join(",") : "user's own permissions" });
     if (s.mfa_serial) say(`note: the console session of "${s.name}" is not MFA-authenticated (GetFederationToken takes no MFA code)`);
   } else {
-    const { resolveSession } = await import("./resolve.ts");
+    const { resolveSession } = await import("../credentials/resolve.ts");
     creds = await resolveSession(cat, s, env);
   }
 

@@ -1,14 +1,15 @@
-// The hot path. Statically imports no node: module, only smol-toml, catalog/*, the cache and the JSON writer;
-// the provider chain (and with it @aws-sdk/*, the keyring addon) loads only on a miss.
+// The hot path. Statically imports no node: module, only smol-toml, catalog/*, the cache, the single flight
+// and the JSON writer; the lock, the provider chain (and with it @aws-sdk/*, the keyring addon) load only
+// on a miss.
 import { NO_CATALOG_FIX, sessionNamed } from "../catalog/catalog.ts";
 import { catalogFromTextMemo } from "../catalog/memo.ts";
-import { catalogPath, cacheDir, stateDir } from "../catalog/locate.ts";
-import { currentIdentity } from "../store/generation.ts";
-import { CatalogError, UsageError } from "../errors.ts";
+import { catalogPath, cacheDir, stateDir } from "../locations.ts";
+import { currentIdentity } from "../credentials/identity.ts";
+import { CatalogError, catalogMissing, SesameError, UsageError } from "../errors.ts";
 import { readFileText } from "../runtime/read-file.ts";
 import { credentialJson } from "../output/credential-json.ts";
-import { entryLockPath, isFresh, readEntry } from "../store/cache.ts";
-import type { Credentials } from "../credentials/types.ts";
+import { singleFlight } from "../credentials/single-flight.ts";
+import type { Env } from "../types.ts";
 
 export interface CredentialProcessArgs {
   name: string;
@@ -40,7 +41,7 @@ export function parseArgs(argv: string[]): CredentialProcessArgs {
   return out;
 }
 
-export async function credentialProcess(argv: string[], env: Record<string, string | undefined> = process.env): Promise<void> {
+export async function credentialProcess(argv: string[], env: Env = process.env): Promise<void> {
   const args = parseArgs(argv);
   const file = catalogPath(args.config, env);
   let text: string | undefined;
@@ -49,44 +50,25 @@ export async function credentialProcess(argv: string[], env: Record<string, stri
   } catch (e) {
     throw new CatalogError(file, undefined, `cannot read the catalog (${(e as { code?: string }).code ?? "error"})`, "check the file's permissions");
   }
-  if (text === undefined) throw new CatalogError(file, undefined, "no catalog here", NO_CATALOG_FIX);
+  if (text === undefined) throw catalogMissing(file, NO_CATALOG_FIX);
   const loc = { cacheDir: cacheDir(env), stateDir: stateDir(env) };
   const cat = await catalogFromTextMemo(file, text, loc.stateDir);
   const session = sessionNamed(cat, args.name);
-  if (args.noCache) {
-    await noCoreDumps();
-    const { resolveSession } = await import("./resolve.ts");
-    writeOut(credentialJson(await resolveSession(cat, session, env, true)));
-    return;
-  }
   const identity = await currentIdentity(cat, session, env, loc.stateDir);
-  const hit = await readEntry(loc, identity);
-  if (isFresh(hit, Date.now(), cat.defaults.refreshMargin)) {
-    writeOut(credentialJson(hit));
-    return;
-  }
-  // A miss. Wait at this hop's lock before loading the provider chain: of 50 SDK processes started
-  // together, only the one that fetches pays for loading it; the others wait, cheaply, and read its entry.
-  const { cacheFolderUsable } = await import("../store/cache-folder.ts");
-  if (!cacheFolderUsable(loc.cacheDir)) {
-    const { resolveSession } = await import("./resolve.ts");
-    writeOut(credentialJson(await resolveSession(cat, session, env)));
-    return;
-  }
-  const { acquire, hopLockOptions } = await import("../store/lock.ts");
-  const lockPath = await entryLockPath(loc, identity);
-  const release = await acquire(lockPath, hopLockOptions(session.name, env));
-  let creds: Credentials;
+  // The session's own single flight, run here so that a miss waits at its lock before the provider chain
+  // (and the SDK) is loaded; the chain then fetches only what is upstream of it.
+  const flight = { hop: session.name, identity, loc, env, now: Date.now };
+  let creds;
   try {
-    const again = await readEntry(loc, identity);
-    if (isFresh(again, Date.now(), cat.defaults.refreshMargin)) creds = again;
-    else {
+    creds = await singleFlight(flight, { refreshMargin: cat.defaults.refreshMargin, forceRefresh: !!args.noCache }, async () => {
       await noCoreDumps();
-      const { resolveSession } = await import("./resolve.ts");
-      creds = await resolveSession(cat, session, env, false, new Set([lockPath]));
-    }
-  } finally {
-    release();
+      const { resolveSession } = await import("../credentials/resolve.ts");
+      return resolveSession(cat, session, env, { forceRefresh: !!args.noCache, upstreamOnly: true });
+    });
+  } catch (e) {
+    // the lock or the clock, at this hop: said with its session, as the chain's own errors are
+    if (e instanceof SesameError) e.at(session.name);
+    throw e;
   }
   writeOut(credentialJson(creds));
 }

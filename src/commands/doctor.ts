@@ -16,14 +16,12 @@ import { showWord } from "../awsconfig/line-safe.ts";
 import { isManaged, sesameCommand, syncProfiles } from "../awsconfig/managed.ts";
 import { endpointOverride } from "../aws/endpoints.ts";
 import { loadCatalog } from "../catalog/load.ts";
-import { cacheDir, catalogPath, stateDir } from "../catalog/locate.ts";
+import { awsConfigPath, awsCredentialsPath, cacheDir, catalogPath, fileKeyringPath, stateDir } from "../locations.ts";
 import type { Catalog, SsoSessionDef } from "../catalog/types.ts";
 import { CatalogError, EXIT, SesameError } from "../errors.ts";
-import { awsCredentialsPath } from "./import.ts";
 import { clock } from "./list.ts";
-import { awsConfigPath, sesameArgv, syncOptionsOf, wantedProfilesOf } from "./profiles-sync.ts";
-
-type Env = Record<string, string | undefined>;
+import { sesameArgv, syncOptionsOf, wantedProfilesOf } from "./profiles-sync.ts";
+import type { Env } from "../types.ts";
 
 export type Status = "ok" | "warn" | "fail";
 
@@ -34,8 +32,6 @@ export interface Finding {
   fix?: string;
 }
 
-/** The exit status when something failed and it is neither the catalog nor the keyring. */
-export const DOCTOR_FAILED = 1;
 /** Clock skew beyond this fails: SigV4 refuses requests more than 15 minutes off, SSO tokens expire early. */
 export const MAX_SKEW_SECONDS = 300;
 
@@ -66,7 +62,7 @@ export async function doctor(opts: { config?: string; json?: boolean }, env: Env
     add({ check: "catalog", status: "ok", message: `${file}: ${count(cat.sessions.size, "session")}, ${count(cat.ssoSessions.size, "sso-session")}` });
   } catch (e) {
     if (!(e instanceof CatalogError)) throw e;
-    const missing = /no catalog here/.test(e.message);
+    const missing = e.code === "catalog.missing";
     add({ check: "catalog", status: "fail", message: e.message, fix: missing ? "create it (see the README), or run: sesame import to make one from ~/.aws" : (e.fix ?? "fix the catalog at that place") });
   }
 
@@ -87,7 +83,7 @@ export async function doctor(opts: { config?: string; json?: boolean }, env: Env
 
   // 6. Cache and state folders.
   if (process.platform !== "win32") {
-    const keyringFile = env.SESAME_KEYRING === "file" ? (await import("../store/open-secret-store.ts")).fileKeyringPath(env) : undefined;
+    const keyringFile = env.SESAME_KEYRING === "file" ? fileKeyringPath(env) : undefined;
     checkFolders(env, deps.now(), add, keyringFile);
   }
 
@@ -98,7 +94,7 @@ export async function doctor(opts: { config?: string; json?: boolean }, env: Env
   if (cat && cat.ssoSessions.size) await checkSso(cat, env, deps.now(), keyringOk, add);
 
   const failed = findings.filter((f) => f.status === "fail");
-  const status = failed.length === 0 ? EXIT.ok : failed.some((f) => f.check === "catalog") ? EXIT.catalog : failed.some((f) => f.check === "keyring") ? EXIT.keyring : DOCTOR_FAILED;
+  const status = failed.length === 0 ? EXIT.ok : failed.some((f) => f.check === "catalog") ? EXIT.catalog : failed.some((f) => f.check === "keyring") ? EXIT.keyring : EXIT.problems;
   const warned = findings.filter((f) => f.status === "warn").length;
   if (opts.json) {
     writeSync(1, JSON.stringify({ status: failed.length ? "fail" : warned ? "warn" : "ok", exit: status, findings }) + "\n");
@@ -116,7 +112,7 @@ export async function doctor(opts: { config?: string; json?: boolean }, env: Env
 
 async function checkKeyring(env: Env, add: (f: Finding) => void): Promise<boolean> {
   try {
-    const { openKeyringBackend, fileKeyringPath } = await import("../store/open-secret-store.ts");
+    const { openKeyringBackend } = await import("../store/open-secret-store.ts");
     const store = openKeyringBackend(env);
     if (store.kind === "file" && !existsSync(fileKeyringPath(env))) {
       // Probing would create it (and ask for a new passphrase): the first `sesame secret set` does that.

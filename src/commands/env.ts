@@ -2,10 +2,11 @@
 // `eval "$(sesame env NAME)"`. Only the statements go to stdout.
 import { sessionRegion } from "../catalog/catalog.ts";
 import { writeSync } from "node:fs";
-import { catalogPath, stateDir } from "../catalog/locate.ts";
+import { catalogPath, stateDir } from "../locations.ts";
 import { loadCatalogMemo, sessionNamed } from "../catalog/load.ts";
 import { UsageError } from "../errors.ts";
 import { credentialEnv, renderEnv, SHELLS, syntaxOf, type Shell } from "../output/shell-env.ts";
+import type { Env } from "../types.ts";
 
 export function parseShell(v: unknown): Shell {
   if (v === undefined || v === true) return "sh"; // `--shell` alone is caught by cac; true only in tests
@@ -13,11 +14,11 @@ export function parseShell(v: unknown): Shell {
   throw new UsageError(`unknown shell "${String(v)}"`, `use --shell ${SHELLS.join(", --shell ")}`);
 }
 
-export async function env(name: string, opts: { config?: string; shell?: unknown }, environ: Record<string, string | undefined> = process.env): Promise<void> {
+export async function env(name: string, opts: { config?: string; shell?: unknown }, environ: Env = process.env): Promise<void> {
   const shell = parseShell(opts.shell); // before any I/O
   const cat = await loadCatalogMemo(catalogPath(opts.config, environ), stateDir(environ));
   const s = sessionNamed(cat, name);
-  const { resolveSession } = await import("./resolve.ts");
+  const { resolveSession } = await import("../credentials/resolve.ts");
   const creds = await resolveSession(cat, s, environ);
   writeSync(1, renderEnv(credentialEnv(creds, sessionRegion(s, cat)), shell));
 }

@@ -12,35 +12,23 @@
 // ~/.aws/credentials only when the keyring holds that very key.
 import { Buffer } from "node:buffer";
 import { readFileSync, realpathSync, writeSync } from "node:fs";
-import { homedir } from "node:os";
-import { join, resolve } from "node:path";
 import { unifiedDiff } from "../awsconfig/diff.ts";
 import { planImport, stripCredentials, type ImportPlan, type ProfileOutcome, type StaticKey } from "../awsconfig/import-plan.ts";
 import { lineSafe } from "../awsconfig/line-safe.ts";
 import { syncProfiles } from "../awsconfig/managed.ts";
-import { cacheDir, catalogPath, stateDir } from "../catalog/locate.ts";
+import { awsConfigPath, awsCredentialsPath, cacheDir, catalogPath, stateDir } from "../locations.ts";
 import { EXIT, SesameError, UsageError } from "../errors.ts";
-import { writeFileAtomic } from "../store/files.ts";
-import { forgetRoot } from "../store/forget.ts";
+import { writeFileAtomic } from "../runtime/files.ts";
+import { forgetRoot } from "../credentials/forget.ts";
 import { getAccessKey, maskKeyId, setAccessKey } from "../store/iam-user-keys.ts";
 import type { SecretStore } from "../store/secret-store.ts";
-import { awsConfigPath, profilesSync, sesameArgv, syncOptionsOf, wantedProfilesOf } from "./profiles-sync.ts";
-
-type Env = Record<string, string | undefined>;
+import { profilesSync, sesameArgv, syncOptionsOf, wantedProfilesOf } from "./profiles-sync.ts";
+import type { Env } from "../types.ts";
 
 export interface ImportOptions {
   config?: string;
   yes?: boolean;
   dryRun?: boolean;
-}
-
-/** $AWS_SHARED_CREDENTIALS_FILE (with ~ expanded, as botocore does) or ~/.aws/credentials. */
-export function awsCredentialsPath(env: Env = process.env): string {
-  const home = env.HOME || homedir();
-  const f = env.AWS_SHARED_CREDENTIALS_FILE;
-  if (!f) return join(home, ".aws", "credentials");
-  if (f === "~" || f.startsWith("~/")) return join(home, f.slice(1));
-  return resolve(f);
 }
 
 export async function importCommand(opts: ImportOptions, env: Env = process.env): Promise<void> {

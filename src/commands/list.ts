@@ -1,16 +1,17 @@
 // sesame list [--json]: what the catalog holds and what state each session is in.
 import { forTerminal } from "../output/sanitize.ts";
 import { writeSync } from "node:fs";
-import { catalogPath, cacheDir, stateDir } from "../catalog/locate.ts";
+import { catalogPath, cacheDir, stateDir } from "../locations.ts";
 import { loadCatalogMemo } from "../catalog/load.ts";
 import { accountOf, roleOf, type Catalog, type Session } from "../catalog/types.ts";
 import { chainOf } from "../credentials/identity.ts";
 import { sessionRegion } from "../catalog/catalog.ts";
 import { entryReader } from "../store/cache.ts";
-import { identityReader } from "../store/generation.ts";
-import type { Credentials } from "../credentials/types.ts";
+import { identityReader } from "../credentials/identity.ts";
+import type { Credentials } from "../types.ts";
 import type { SecretStore } from "../store/secret-store.ts";
 import { renderTable } from "../output/table.ts";
+import type { Env } from "../types.ts";
 
 export interface ListRow {
   name: string;
@@ -24,7 +25,7 @@ export interface ListRow {
   detail: string;
 }
 
-export async function list(opts: { config?: string; json?: boolean }, env: Record<string, string | undefined> = process.env): Promise<void> {
+export async function list(opts: { config?: string; json?: boolean }, env: Env = process.env): Promise<void> {
   const cat = await loadCatalogMemo(catalogPath(opts.config, env), stateDir(env));
   const secretState = secretChecker(cat, env);
   const read = await entryReader({ cacheDir: cacheDir(env), stateDir: stateDir(env) }, cat.sessions.size);
@@ -41,7 +42,7 @@ export async function list(opts: { config?: string; json?: boolean }, env: Recor
   writeSync(1, renderTable(["NAME", "TYPE", "ACCOUNT", "ROLE", "REGION", "STATE"], rows.map((r) => [r.name, r.type, r.account ?? "-", r.role ?? "-", r.region ?? "-", r.detail])));
 }
 
-async function rowFor(cat: Catalog, s: Session, env: Record<string, string | undefined>, hasSecret: (name: string) => Promise<boolean | undefined>, cachedFor: (s: Session) => Promise<Credentials | undefined>): Promise<ListRow> {
+async function rowFor(cat: Catalog, s: Session, env: Env, hasSecret: (name: string) => Promise<boolean | undefined>, cachedFor: (s: Session) => Promise<Credentials | undefined>): Promise<ListRow> {
   const base = { name: s.name, type: s.type, account: accountOf(s) ?? null, role: roleOf(s) ?? null, region: sessionRegion(s, cat) ?? null, source: s.type === "assume-role" ? s.source : null };
   if (s.type === "web-identity") return { ...base, state: "not-supported", expiration: null, detail: "not supported yet" };
   const hit = await cachedFor(s);
@@ -73,13 +74,13 @@ async function rowFor(cat: Catalog, s: Session, env: Record<string, string | und
 }
 
 /** The keyring can be read without a prompt: the OS keyring, or the file keyring with its passphrase set. */
-function quietKeyring(env: Record<string, string | undefined>): boolean {
+function quietKeyring(env: Env): boolean {
   return (env.SESAME_KEYRING || "os") === "os" || !!env.SESAME_FILE_PASSPHRASE;
 }
 
 const loginStates = new Map<string, Promise<"ok" | "needs-login" | "unknown">>();
 /** Signed in (or silently renewable) or not, per sso-session, asked once. */
-function loginState(cat: Catalog, ssoName: string, env: Record<string, string | undefined> = process.env): Promise<"ok" | "needs-login" | "unknown"> {
+function loginState(cat: Catalog, ssoName: string, env: Env = process.env): Promise<"ok" | "needs-login" | "unknown"> {
   let p = loginStates.get(ssoName);
   if (!p) {
     p = (async () => {
@@ -104,7 +105,7 @@ function loginState(cat: Catalog, ssoName: string, env: Record<string, string | 
   return p;
 }
 
-function secretChecker(cat: Catalog, env: Record<string, string | undefined>): (name: string) => Promise<boolean | undefined> {
+function secretChecker(cat: Catalog, env: Env): (name: string) => Promise<boolean | undefined> {
   const memo = new Map<string, Promise<boolean | undefined>>();
   // One store for every row: a file keyring is unlocked (scrypt) once, not once per IAM user.
   let store: Promise<SecretStore> | undefined;

@@ -1,13 +1,14 @@
 // sesame login SSO [--device-code] [--no-browser] [--force]
 import { writeSync } from "node:fs";
-import { catalogPath } from "../catalog/locate.ts";
+import { catalogPath } from "../locations.ts";
 import { loadCatalog } from "../catalog/load.ts";
 import type { Catalog, SsoSessionDef } from "../catalog/types.ts";
 import { realDeps } from "../credentials/deps.ts";
-import { CatalogError } from "../errors.ts";
+import { CatalogError, EXIT } from "../errors.ts";
 import { login } from "../sso/login.ts";
 import { streamUi } from "../sso/login-ui.ts";
 import { clock } from "./list.ts";
+import type { Env } from "../types.ts";
 
 export function ssoSessionNamed(cat: Catalog, name: string): SsoSessionDef {
   const sso = cat.ssoSessions.get(name);
@@ -19,7 +20,7 @@ export function ssoSessionNamed(cat: Catalog, name: string): SsoSessionDef {
   throw new CatalogError(cat.file, undefined, `no sso-session named "${name}"`, names.length ? `known sso-sessions: ${names.join(", ")}` : `add [sso-session.${name}] with sso_start_url and sso_region`);
 }
 
-export async function loginCommand(name: string, opts: { config?: string; deviceCode?: boolean; browser?: boolean; force?: boolean }, env: Record<string, string | undefined> = process.env): Promise<void> {
+export async function loginCommand(name: string, opts: { config?: string; deviceCode?: boolean; browser?: boolean; force?: boolean }, env: Env = process.env): Promise<void> {
   const cat = loadCatalog(catalogPath(opts.config, env));
   const sso = ssoSessionNamed(cat, name);
   const d = realDeps(cat, env);
@@ -28,7 +29,7 @@ export async function loginCommand(name: string, opts: { config?: string; device
   const onSigint = () => {
     release?.();
     writeSync(2, `\nsesame: login to "${sso.name}" cancelled\n`);
-    process.exit(130);
+    process.exit(EXIT.interrupted);
   };
   process.on("SIGINT", onSigint);
   try {

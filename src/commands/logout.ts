@@ -1,17 +1,18 @@
 // sesame logout [SSO]: the portal's Logout, then the tokens, the registration and every credential cached
 // from that SSO (its sso sessions and every chain through them) are forgotten. No name: every SSO.
 import { writeSync } from "node:fs";
-import { catalogPath, cacheDir, stateDir } from "../catalog/locate.ts";
+import { catalogPath, cacheDir, stateDir } from "../locations.ts";
 import { loadCatalog } from "../catalog/load.ts";
 import { realDeps } from "../credentials/deps.ts";
-import { forgetRoot } from "../store/forget.ts";
+import { forgetRoot } from "../credentials/forget.ts";
 import { lockTimeoutMs, withLock } from "../store/lock.ts";
 import { ssoLockPath } from "../sso/access-token.ts";
 import { removeAwsCliToken } from "../sso/aws-cli-cache.ts";
 import { forgetRegistration, forgetToken, loadToken } from "../sso/tokens.ts";
 import { ssoSessionNamed } from "./login.ts";
+import type { Env } from "../types.ts";
 
-export async function logoutCommand(name: string | undefined, opts: { config?: string }, env: Record<string, string | undefined> = process.env): Promise<void> {
+export async function logoutCommand(name: string | undefined, opts: { config?: string }, env: Env = process.env): Promise<void> {
   const cat = loadCatalog(catalogPath(opts.config, env));
   const targets = name ? [ssoSessionNamed(cat, name)] : [...cat.ssoSessions.values()];
   const d = realDeps(cat, env);

@@ -7,10 +7,9 @@
 import { sessionRegion } from "../catalog/catalog.ts";
 import { Buffer } from "node:buffer";
 import { readFileSync, realpathSync, writeSync } from "node:fs";
-import { homedir } from "node:os";
 import { basename, delimiter, dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { catalogPath } from "../catalog/locate.ts";
+import { awsConfigPath, catalogPath } from "../locations.ts";
 import { loadCatalog } from "../catalog/load.ts";
 import { unifiedDiff } from "../awsconfig/diff.ts";
 import { redactIniSecrets } from "../awsconfig/import-plan.ts";
@@ -18,18 +17,8 @@ import { lineSafe, showWord } from "../awsconfig/line-safe.ts";
 import { commandLine, syncProfiles, type SyncOptions, type WantedProfile } from "../awsconfig/managed.ts";
 import type { Catalog } from "../catalog/types.ts";
 import { EXIT, SesameError } from "../errors.ts";
-import { writeFileAtomic } from "../store/files.ts";
-
-type Env = Record<string, string | undefined>;
-
-/** $AWS_CONFIG_FILE (with ~ expanded, as botocore does) or ~/.aws/config. */
-export function awsConfigPath(env: Env = process.env): string {
-  const home = env.HOME || homedir();
-  const f = env.AWS_CONFIG_FILE;
-  if (!f) return join(home, ".aws", "config");
-  if (f === "~" || f.startsWith("~/")) return join(home, f.slice(1));
-  return resolve(f);
-}
+import { writeFileAtomic } from "../runtime/files.ts";
+import type { Env } from "../types.ts";
 
 /**
  * How the AWS CLI should start this very sesame. Compiled, that is the binary itself (process.execPath,

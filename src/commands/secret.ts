@@ -2,14 +2,15 @@
 // Terminal: prompted on /dev/tty without echo. Piped: line 1 access key id, line 2 secret access key — or
 // the IAM console's access-key CSV, or the JSON of `aws iam create-access-key`.
 import { readFileSync, writeSync } from "node:fs";
-import { catalogPath } from "../catalog/locate.ts";
+import { catalogPath } from "../locations.ts";
 import { loadCatalog, sessionNamed } from "../catalog/load.ts";
 import type { Catalog } from "../catalog/types.ts";
-import { cacheDir, stateDir } from "../catalog/locate.ts";
+import { cacheDir, stateDir } from "../locations.ts";
 import { UsageError, NeedsInput } from "../errors.ts";
-import { forgetRoot } from "../store/forget.ts";
+import { forgetRoot } from "../credentials/forget.ts";
 import { ACCESS_KEY_ID_RE, deleteAccessKey, maskKeyId, setAccessKey, type AccessKey } from "../store/iam-user-keys.ts";
 import { openSecretStore } from "../store/open-secret-store.ts";
+import type { Env } from "../types.ts";
 
 function iamUserSession(cat: Catalog, name: string) {
   const s = sessionNamed(cat, name);
@@ -17,7 +18,7 @@ function iamUserSession(cat: Catalog, name: string) {
   return s;
 }
 
-export async function secretSet(name: string, opts: { config?: string }, env: Record<string, string | undefined> = process.env): Promise<void> {
+export async function secretSet(name: string, opts: { config?: string }, env: Env = process.env): Promise<void> {
   const cat = loadCatalog(catalogPath(opts.config, env));
   iamUserSession(cat, name);
   const key = process.stdin.isTTY ? await promptKey(name) : readPipedKey();
@@ -27,7 +28,7 @@ export async function secretSet(name: string, opts: { config?: string }, env: Re
   writeSync(2, `sesame: stored access key ${maskKeyId(key.accessKeyId)} for "${name}" in the ${store.kind === "os" ? "OS keyring" : "file keyring"}\n`);
 }
 
-export async function secretDelete(name: string, opts: { config?: string }, env: Record<string, string | undefined> = process.env): Promise<number> {
+export async function secretDelete(name: string, opts: { config?: string }, env: Env = process.env): Promise<number> {
   const cat = loadCatalog(catalogPath(opts.config, env));
   iamUserSession(cat, name);
   const removed = await deleteAccessKey(openSecretStore(env, cat.file), name);
@@ -37,7 +38,7 @@ export async function secretDelete(name: string, opts: { config?: string }, env:
 }
 
 /** Credentials derived from the old key (this session and every chain through it) are never served again. */
-async function forgetCached(cat: Catalog, name: string, env: Record<string, string | undefined>): Promise<void> {
+async function forgetCached(cat: Catalog, name: string, env: Env): Promise<void> {
   await forgetRoot(cat, `iam-user:${name}`, env, { cacheDir: cacheDir(env), stateDir: stateDir(env) });
 }
 

@@ -1,10 +1,11 @@
 // sesame serve: a standing credentials endpoint for several sessions (containers, VMs, processes
 // started elsewhere). Prints the environment lines each consumer needs; stops on SIGINT/SIGTERM/SIGHUP
 // and removes its token files.
-import { catalogPath, stateDir } from "../catalog/locate.ts";
+import { catalogPath, stateDir } from "../locations.ts";
 import { loadCatalogMemo, sessionNamed } from "../catalog/load.ts";
 import { UsageError } from "../errors.ts";
 import { parsePort } from "../server/loopback.ts";
+import type { Env } from "../types.ts";
 
 export interface ServeOptions {
   config?: string;
@@ -15,7 +16,7 @@ export interface ServeOptions {
   imds?: boolean;
 }
 
-export async function serve(opts: ServeOptions, env: Record<string, string | undefined> = process.env): Promise<number> {
+export async function serve(opts: ServeOptions, env: Env = process.env): Promise<number> {
   const named = opts.session === undefined ? [] : (Array.isArray(opts.session) ? opts.session : [opts.session]).map(String);
   if (named.length && opts.all) throw new UsageError("serve: give --session NAME or --all, not both", "usage: sesame serve --session NAME [--session NAME…] | --all");
   if (!named.length && !opts.all) throw new UsageError("serve: which sessions?", "usage: sesame serve --session NAME [--session NAME…] | --all");

@@ -1,17 +1,18 @@
 // sesame sso sync SSO [--dry-run] [--no-prune] [--region R]: every account and role the login reaches
 // becomes a catalog session, inside the region of the catalog that sesame owns for that SSO.
 import { readFileSync, writeSync } from "node:fs";
-import { catalogPath } from "../catalog/locate.ts";
+import { catalogPath } from "../locations.ts";
 import { loadCatalog } from "../catalog/load.ts";
 import { realDeps } from "../credentials/deps.ts";
 import { UsageError } from "../errors.ts";
-import { writeFileAtomic } from "../store/files.ts";
+import { writeFileAtomic } from "../runtime/files.ts";
 import { ssoAccessToken } from "../sso/access-token.ts";
 import { diffText, planSync, type Assignment } from "../sso/sync-catalog.ts";
 import { ssoSessionNamed } from "./login.ts";
 import { mapBounded } from "../runtime/map-bounded.ts";
+import type { Env } from "../types.ts";
 
-export async function ssoSyncCommand(name: string, opts: { config?: string; dryRun?: boolean; prune?: boolean; region?: string }, env: Record<string, string | undefined> = process.env): Promise<void> {
+export async function ssoSyncCommand(name: string, opts: { config?: string; dryRun?: boolean; prune?: boolean; region?: string }, env: Env = process.env): Promise<void> {
   const file = catalogPath(opts.config, env);
   const cat = loadCatalog(file);
   const sso = ssoSessionNamed(cat, name);

@@ -2,8 +2,9 @@
 // from the federation endpoint → a login URL that opens the console signed in as those credentials.
 // Everything here but getSigninToken is pure. The sign-in token and the Session parameter are secrets:
 // they are never logged, and no error message carries the URLs that hold them.
-import { SesameError, UsageError } from "../errors.ts";
-import type { Credentials } from "../credentials/types.ts";
+import { EXIT, SesameError, UsageError } from "../errors.ts";
+import type { Credentials } from "../types.ts";
+import type { Env } from "../types.ts";
 
 export type Partition = "aws" | "aws-cn" | "aws-us-gov";
 
@@ -49,7 +50,7 @@ export function partitionOf(region: string, arn?: string): Partition {
  * The federation endpoint: $SESAME_SIGNIN_URL (tests, a private endpoint), else the partition's sign-in host.
  * The credentials travel in its query string, so it must be https — plain http only to a loopback host.
  */
-export function signinEndpoint(partition: Partition, env: Record<string, string | undefined> = {}): string {
+export function signinEndpoint(partition: Partition, env: Env = {}): string {
   const url = env.SESAME_SIGNIN_URL;
   if (!url) return HOSTS[partition].signin;
   let u: URL;
@@ -147,7 +148,7 @@ export function checkDestination(d: string): string {
 export type FetchLike = (url: string, init: { method: string; headers: Record<string, string>; signal?: AbortSignal }) => Promise<{ status: number; text(): Promise<string> }>;
 
 /** The real fetch: proxies, AWS_CA_BUNDLE and a body capped at a few MiB (aws/http.ts). */
-function boundedFetchLike(env: Record<string, string | undefined>): FetchLike {
+function boundedFetchLike(env: Env): FetchLike {
   return async (url, init) => {
     const { boundedFetch } = await import("../aws/http.ts");
     const res = await boundedFetch(url, init, env);
@@ -161,7 +162,7 @@ export async function getSigninToken(
   c: Credentials,
   sessionDuration: number | undefined,
   fetchFn?: FetchLike,
-  env: Record<string, string | undefined> = process.env,
+  env: Env = process.env,
 ): Promise<string> {
   const url = signinTokenUrl(endpoint, c, sessionDuration);
   const host = safeHost(endpoint);
@@ -176,17 +177,17 @@ export async function getSigninToken(
     const err = e as { name?: string; message?: string; code?: string; cause?: { code?: string }; proxy?: unknown };
     const via = typeof err.proxy === "string" ? ` through the proxy ${err.proxy}` : "";
     if (err.name === "ResponseTooLarge") {
-      throw new SesameError("network", `the AWS sign-in endpoint ${host}${via} ${err.message}: more than a sign-in token can be`, 5, "check SESAME_SIGNIN_URL and any proxy: that endpoint is not AWS");
+      throw new SesameError("network", `the AWS sign-in endpoint ${host}${via} ${err.message}: more than a sign-in token can be`, EXIT.awsRefused, "check SESAME_SIGNIN_URL and any proxy: that endpoint is not AWS");
     }
     const why = err.name === "TimeoutError" || err.name === "AbortError" ? "timed out" : (err.code ?? err.cause?.code ?? err.name ?? "error");
-    throw new SesameError("network", `cannot reach the AWS sign-in endpoint ${host}${via} (${why})`, 5, via ? "check the proxy (HTTPS_PROXY / NO_PROXY) and the network connection" : "check the network connection (and SESAME_SIGNIN_URL if set)");
+    throw new SesameError("network", `cannot reach the AWS sign-in endpoint ${host}${via} (${why})`, EXIT.awsRefused, via ? "check the proxy (HTTPS_PROXY / NO_PROXY) and the network connection" : "check the network connection (and SESAME_SIGNIN_URL if set)");
   }
   if (status === 200) {
     try {
       const token = (JSON.parse(body) as { SigninToken?: unknown }).SigninToken;
       if (typeof token === "string" && token) return token;
     } catch { /* reported below */ }
-    throw new SesameError("aws", `the AWS sign-in endpoint ${host} answered without a sign-in token`, 5, "try again; if it persists, check SESAME_SIGNIN_URL");
+    throw new SesameError("aws", `the AWS sign-in endpoint ${host} answered without a sign-in token`, EXIT.awsRefused, "try again; if it persists, check SESAME_SIGNIN_URL");
   }
   const text = body.replace(/<[^>]*>/g, " ").replace(/\s+/g, " ").trim().slice(0, 160);
   throw new SesameError(

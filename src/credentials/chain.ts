@@ -7,41 +7,52 @@ import { cached, type CachedProvider } from "./cached.ts";
 import { iamUser } from "./iam-user.ts";
 import { ssoRole } from "./sso.ts";
 import { hopIdentity } from "./identity.ts";
-import type { Deps, Provider } from "./types.ts";
+import type { ChainOptions, Deps, Provider } from "./types.ts";
 
-export function providerFor(s: Session, cat: Catalog, d: Deps): CachedProvider {
-  const p = cachedProviderFor(s, cat, d);
+export function providerFor(s: Session, cat: Catalog, d: Deps, o: ChainOptions): CachedProvider {
+  const p = cachedProviderFor(s, cat, d, o);
   return Object.assign(named(s, p), { drop: p.drop });
 }
 
+/**
+ * The session's own fetch, uncached, with every hop upstream of it cached: for a caller that runs the
+ * session's single flight itself (credential-process, which waits at that lock before loading this module).
+ */
+export function upstreamFetch(s: Session, cat: Catalog, d: Deps, o: ChainOptions): Provider {
+  return named(s, fetcherFor(s, cat, d, o));
+}
+
 /** The hop's cached provider, with `drop` for its entry; errors not yet prefixed with the session name. */
-function cachedProviderFor(s: Session, cat: Catalog, d: Deps): CachedProvider {
-  const id = hopIdentity(cat, s, d.env, d.generation ?? "");
+function cachedProviderFor(s: Session, cat: Catalog, d: Deps, o: ChainOptions): CachedProvider {
+  if (s.type === "web-identity") return Object.assign(fetcherFor(s, cat, d, o), { drop: async () => {} });
+  return cached(s.name, hopIdentity(cat, s, d.env, o.generation), d, o, fetcherFor(s, cat, d, o));
+}
+
+/** What the hop asks AWS for once its cache entry is missing or due. */
+function fetcherFor(s: Session, cat: Catalog, d: Deps, o: ChainOptions): Provider {
   switch (s.type) {
     case "iam-user":
-      return cached(s.name, id, d, iamUser(s, cat, d));
+      return iamUser(s, cat, d);
     case "assume-role": {
       const src = cat.sessions.get(s.source);
       if (!src) throw new Error(`source ${s.source} missing after validation`);
-      const source = cachedProviderFor(src, cat, d);
-      return cached(s.name, id, d, assumeRole(s, cat, named(src, source), d, source.drop));
+      const source = cachedProviderFor(src, cat, d, o);
+      return assumeRole(s, cat, named(src, source), d, source.drop);
     }
     case "sso":
-      return cached(s.name, id, d, ssoRole(s, cat, d));
+      return ssoRole(s, cat, d);
     case "web-identity":
-      return Object.assign(() => Promise.reject(new NotSupportedYet(`session "${s.name}": type = "web-identity"`)), { drop: async () => {} });
+      return () => Promise.reject(new NotSupportedYet(`type = "web-identity"`).at(s.name));
   }
 }
 
-/** Prefix errors with the hop that failed, once, so a refusal deep in a chain says where it happened. */
+/** Errors record the hop that failed (the innermost one), so a refusal deep in a chain says where it happened. */
 function named(s: Session, p: Provider): Provider {
   return async () => {
     try {
       return await p();
     } catch (e) {
-      if (e instanceof SesameError && !e.message.startsWith("session \"")) {
-        e.message = `session "${s.name}": ${e.message}`;
-      }
+      if (e instanceof SesameError) e.at(s.name);
       throw e;
     }
   };

@@ -1,21 +1,21 @@
 // The real effects, each built lazily on first use: a command that never needs the keyring or STS
 // never loads them.
 import type { Catalog } from "../catalog/types.ts";
-import { cacheDir, stateDir } from "../catalog/locate.ts";
+import { cacheDir, stateDir } from "../locations.ts";
 import { NeedsInput } from "../errors.ts";
 import type { SecretStore } from "../store/secret-store.ts";
 import type { StsAdapter } from "../aws/sts-types.ts";
 import type { SsoOidcAdapter, SsoPortalAdapter } from "../aws/sso-types.ts";
 import type { Deps } from "./types.ts";
+import type { Env } from "../types.ts";
 
-export function realDeps(cat: Pick<Catalog, "defaults" | "file">, env: Record<string, string | undefined> = process.env): Deps {
+export function realDeps(cat: Pick<Catalog, "file">, env: Env = process.env): Deps {
   let secrets: Promise<SecretStore> | undefined;
   let sts: Promise<StsAdapter> | undefined;
   let oidc: Promise<SsoOidcAdapter> | undefined;
   let portal: Promise<SsoPortalAdapter> | undefined;
   return {
     now: () => Date.now(),
-    refreshMargin: cat.defaults.refreshMargin,
     env,
     cacheDir: cacheDir(env),
     stateDir: stateDir(env),
@@ -23,10 +23,11 @@ export function realDeps(cat: Pick<Catalog, "defaults" | "file">, env: Record<st
     sts: () => (sts ??= import("../aws/sts.ts").then((m) => m.stsAdapter(env))),
     ssoOidc: () => (oidc ??= import("../aws/sso-oidc.ts").then((m) => m.ssoOidcAdapter(env))),
     ssoPortal: () => (portal ??= import("../aws/sso.ts").then((m) => m.ssoPortalAdapter(env))),
+    terminal: async () => (await import("../tty.ts")).hasTty(),
     mfaCode: async (serial, session) => {
       const tty = await import("../tty.ts");
       if (!tty.hasTty()) {
-        throw new NeedsInput("mfa.no-terminal", `session "${session}" needs an MFA code and there is no terminal to ask on`, `run: sesame credential-process ${session} in a terminal once; the session is then cached`);
+        throw new NeedsInput("mfa.no-terminal", `session "${session}" needs an MFA code and there is no terminal to ask on`, `run: sesame credential-process ${session} in a terminal once; the session is then cached`).at(session, true);
       }
       // Processes waiting on this one's locks can now say what they wait for (store/lock.ts).
       (await import("../store/lock.ts")).announce(`asking for the MFA code of ${session}`);

@@ -9,6 +9,8 @@ import type { Catalog, Session } from "../catalog/types.ts";
 import { endpointOverride } from "../aws/endpoints.ts";
 import { defaultRoleSessionName } from "./session-name.ts";
 import { catalogIdentity } from "../store/catalog-identity.ts";
+import { readGeneration, rootKey } from "../store/generation.ts";
+import type { Env } from "../types.ts";
 
 /** catalog.ts holds the one region rule. */
 export function stsRegion(s: Session, cat: Catalog): string {
@@ -16,17 +18,17 @@ export function stsRegion(s: Session, cat: Catalog): string {
 }
 
 /** `generation`: of the chain's root of trust (store/generation.ts); "" before its first secret change. */
-export function hopIdentity(cat: Catalog, s: Session, env: Record<string, string | undefined> = process.env, generation = ""): string {
+export function hopIdentity(cat: Catalog, s: Session, env: Env = process.env, generation = ""): string {
   const parts = hopParts(cat, s, env, new Set(), generation);
   return JSON.stringify(parts);
 }
 
-function hopParts(cat: Catalog, s: Session, env: Record<string, string | undefined>, seen: Set<string>, gen: string): unknown[] {
+function hopParts(cat: Catalog, s: Session, env: Env, seen: Set<string>, gen: string): unknown[] {
   const root = rootParts(cat, s, env, seen, gen);
   return gen && s.type !== "assume-role" ? [...root, `gen:${gen}`] : root;
 }
 
-function rootParts(cat: Catalog, s: Session, env: Record<string, string | undefined>, seen: Set<string>, gen: string): unknown[] {
+function rootParts(cat: Catalog, s: Session, env: Env, seen: Set<string>, gen: string): unknown[] {
   if (seen.has(s.name)) throw new Error(`loop at ${s.name}`); // validate.ts refuses loops first
   seen.add(s.name);
   switch (s.type) {
@@ -55,7 +57,7 @@ function rootParts(cat: Catalog, s: Session, env: Record<string, string | undefi
 }
 
 /** Where a root's secret (key, SSO sign-in) is kept: the keyring and the catalog it belongs to. */
-function keyringParts(cat: Catalog, env: Record<string, string | undefined>): unknown[] {
+function keyringParts(cat: Catalog, env: Env): unknown[] {
   return [env.SESAME_KEYRING ?? "os", env.SESAME_KEYRING_SERVICE ?? "sesame", env.SESAME_FILE_KEYRING ?? null, catalogIdentity(cat.file)];
 }
 
@@ -70,4 +72,20 @@ export function chainOf(cat: Catalog, s: Session): Session[] {
     cur = next;
   }
   return out;
+}
+
+/** The identity a session's cache entry has now: its hop identity under its root's current generation. */
+export async function currentIdentity(cat: Catalog, s: Session, env: Env, stateDir: string): Promise<string> {
+  return hopIdentity(cat, s, env, await readGeneration(stateDir, rootKey(cat, s)));
+}
+
+/** currentIdentity for many sessions at once (`list`): each root's generation file is read once. */
+export function identityReader(cat: Catalog, env: Env, stateDir: string): (s: Session) => Promise<string> {
+  const gens = new Map<string, Promise<string>>();
+  return async (s) => {
+    const root = rootKey(cat, s);
+    let g = gens.get(root);
+    if (!g) gens.set(root, (g = readGeneration(stateDir, root)));
+    return hopIdentity(cat, s, env, await g);
+  };
 }

@@ -3,11 +3,12 @@
 // Without USER/LOGNAME/USERNAME (cron, containers) the name comes from the user database by uid
 // (/etc/passwd), as Deno's os.userInfo does: Bun's says "unknown" in some sandboxes, and the compiled
 // binary and `deno run src/main.ts` must name the same user.
+import type { Env } from "../types.ts";
 
 let osUser: string | undefined;
 let last: { user: string; name: string } | undefined;
 
-export function defaultRoleSessionName(env: Record<string, string | undefined> = process.env): string {
+export function defaultRoleSessionName(env: Env = process.env): string {
   let user = env.USER || env.LOGNAME || env.USERNAME || "";
   if (!user) {
     osUser ??= userFromSystem();

@@ -37,8 +37,7 @@ export function ssoRole(s: SsoSession, cat: Catalog, d: Deps): Provider {
       return await fetch();
     } catch (e) {
       if (!(e instanceof LoginNeeded) || !sso.auto_login) throw e;
-      const { hasTty } = await import("../tty.ts");
-      if (!hasTty()) throw e;
+      if (!(await d.terminal())) throw e;
       // SDKs hide a credential process's stderr: the login talks on the terminal itself.
       const { login } = await import("../sso/login.ts");
       const { streamUi } = await import("../sso/login-ui.ts");

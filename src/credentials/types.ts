@@ -1,35 +1,32 @@
-// What a hop hands the next one, and the effects every provider receives through one Deps object.
+// What a hop hands the next one; the effects every provider receives through one Deps object (effects
+// only); and the per-call options passed beside it.
 import type { SecretStore } from "../store/secret-store.ts";
 import type { StsAdapter } from "../aws/sts-types.ts";
 import type { SsoOidcAdapter, SsoPortalAdapter } from "../aws/sso-types.ts";
+import type { SsoEffects } from "../sso/effects.ts";
+import type { Credentials, Env } from "../types.ts";
+import type { FlightOptions } from "./single-flight.ts";
 
-export interface Credentials {
-  accessKeyId: string;
-  secretAccessKey: string;
-  sessionToken?: string;
-  /** absent only for long-lived keys, which never leave sesame */
-  expiration?: Date;
-}
+export type { Credentials };
 
 export type Provider = () => Promise<Credentials>;
 
-export interface Deps {
+export interface Deps extends SsoEffects {
   now(): number;
-  /** seconds before expiry at which cached credentials are renewed */
-  refreshMargin: number;
   secrets(): Promise<SecretStore>;
   sts(): Promise<StsAdapter>;
   ssoOidc(): Promise<SsoOidcAdapter>;
   ssoPortal(): Promise<SsoPortalAdapter>;
   mfaCode(serial: string, session: string): Promise<string>;
-  env: Record<string, string | undefined>;
+  /** there is a terminal to sign in on (auto_login) */
+  terminal(): Promise<boolean>;
+  env: Env;
   cacheDir: string;
-  /** the cache folder cannot be used (store/cache-folder.ts): every hop fetches, nothing is locked or stored */
-  cacheOff?: boolean;
   stateDir: string;
-  /** the current generation of the chain's root of trust (store/generation.ts) */
-  generation?: string;
-  /** hop lock files this process already holds (credential-process takes the last hop's before loading
-   *  the chain): cached() must not wait on its own lock */
-  heldLocks?: ReadonlySet<string>;
+}
+
+/** What one resolution decides, apart from the effects: passed beside Deps, never inside it. */
+export interface ChainOptions extends FlightOptions {
+  /** the current generation of the chain's root of trust (store/generation.ts); "" before its first change */
+  generation: string;
 }

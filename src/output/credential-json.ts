@@ -1,5 +1,5 @@
 // The credential_process contract: one minified line, Version 1, Expiration as ISO 8601 UTC.
-import type { Credentials } from "../credentials/types.ts";
+import type { Credentials } from "../types.ts";
 
 export function credentialJson(c: Credentials): string {
   const o: Record<string, unknown> = { Version: 1, AccessKeyId: c.accessKeyId, SecretAccessKey: c.secretAccessKey };

@@ -1,6 +1,7 @@
 // The environment a session's credentials become (shared by `exec` and `env`) and its rendering as
 // sh (also for bash and zsh), fish or PowerShell statements. Pure: no I/O, so quoting is tested directly.
-import type { Credentials } from "../credentials/types.ts";
+import type { Credentials } from "../types.ts";
+import type { Env } from "../types.ts";
 
 /** The names `env --shell` takes (and completion offers); bash and zsh get sh syntax. */
 export const SHELLS = ["sh", "bash", "zsh", "fish", "powershell"] as const;
@@ -38,7 +39,7 @@ export function credentialEnv(c: Credentials, region: string | undefined): EnvCh
   return { set, unset };
 }
 
-export function applyEnv(base: Record<string, string | undefined>, change: EnvChange): Record<string, string> {
+export function applyEnv(base: Env, change: EnvChange): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(base)) if (v !== undefined) out[k] = v;
   for (const k of change.unset) delete out[k];

@@ -4,8 +4,9 @@
 // authorize URL, a device verification URL, or console/handoff.ts's private page, never a console sign-in token).
 import { spawn } from "node:child_process";
 import { childEnvironment } from "./child-env.ts";
+import type { Env } from "../types.ts";
 
-export function canOpenBrowser(env: Record<string, string | undefined>): boolean {
+export function canOpenBrowser(env: Env): boolean {
   if (env.BROWSER) return true;
   if (process.platform === "darwin" || process.platform === "win32") return true;
   return !!(env.DISPLAY || env.WAYLAND_DISPLAY);
@@ -13,7 +14,7 @@ export function canOpenBrowser(env: Record<string, string | undefined>): boolean
 
 /** Starts the browser; false when it cannot even be spawned. `onFail` hears, later, that the opener was
  *  not found or exited non-zero (xdg-open with no handler): a caller waiting on the browser can stop. */
-export function openBrowser(url: string, env: Record<string, string | undefined>, onFail?: (why: string) => void): boolean {
+export function openBrowser(url: string, env: Env, onFail?: (why: string) => void): boolean {
   // Only web and file addresses reach an opener: never a word it could take for an option (`--…`), nor
   // one with whitespace or control characters that $BROWSER's words could split or a terminal could act on.
   if (!/^(https?|file):\/\/[^\s\u0000-\u001f\u007f]+$/i.test(url)) return false;

@@ -3,9 +3,10 @@
 // long-lived secret in the file keyring; a child needs none of it (a sesame it runs asks on the terminal).
 // Settings that only say where things are (SESAME_CONFIG, SESAME_KEYRING, …) stay, so a sesame started
 // by the child finds the same catalog and keyring.
+import type { Env } from "../types.ts";
 export const WITHHELD_FROM_CHILDREN = ["SESAME_FILE_PASSPHRASE"] as const;
 
-export function childEnvironment(env: Record<string, string | undefined>): Record<string, string> {
+export function childEnvironment(env: Env): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(env)) if (v !== undefined && !(WITHHELD_FROM_CHILDREN as readonly string[]).includes(k)) out[k] = v;
   return out;

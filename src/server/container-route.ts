@@ -1,6 +1,6 @@
 // The container credential provider's endpoint (AWS_CONTAINER_CREDENTIALS_FULL_URI): one path per
 // session, each with its own token in the Authorization header. Answers are the provider's JSON.
-import type { Credentials } from "../credentials/types.ts";
+import type { Credentials } from "../types.ts";
 import { message, type Reply, type Route } from "./http.ts";
 import type { Renewer } from "./renewer.ts";
 import { tokenChecker } from "./token.ts";

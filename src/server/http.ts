@@ -5,6 +5,7 @@
 // ~3× Bun.serve per request, see docs/performance.md) and node:http elsewhere (Deno).
 import { authority, type LoopbackHost } from "./loopback.ts";
 import type { Peer } from "./peer.ts";
+import type { Env } from "../types.ts";
 
 export interface Reply {
   status: number;
@@ -45,7 +46,7 @@ export const json = (status: number, o: unknown, headers?: Record<string, string
 export const message = (status: number, text: string): Reply => json(status, { Message: text });
 
 /** Time a request may take from its first byte to its answer (SESAME_SERVER_TIMEOUT_MS lets tests shorten it). */
-export function requestTimeoutMs(env: Record<string, string | undefined>): number {
+export function requestTimeoutMs(env: Env): number {
   const v = Number(env.SESAME_SERVER_TIMEOUT_MS);
   return Number.isInteger(v) && v > 0 ? v : 10_000;
 }

@@ -6,7 +6,7 @@
 import { setTimeout as setTimer, clearTimeout as clearTimer } from "node:timers";
 import { SesameError } from "../errors.ts";
 import { log } from "../log.ts";
-import type { Credentials } from "../credentials/types.ts";
+import type { Credentials } from "../types.ts";
 
 export type Fetch = (name: string) => Promise<Credentials>;
 

@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Catalog } from "../catalog/types.ts";
 import { sessionNamed } from "../catalog/load.ts";
-import { writeFileAtomic } from "../store/files.ts";
+import { writeFileAtomic } from "../runtime/files.ts";
 import { containerPath, containerRoute, type ServedSession } from "./container-route.ts";
 import { listen, requestTimeoutMs, type Listener } from "./http.ts";
 import { UsageError } from "../errors.ts";
@@ -16,12 +16,13 @@ import { loopbackHost } from "./loopback.ts";
 import { Renewer, type Fetch } from "./renewer.ts";
 import { roleArnOf, sessionCredentials } from "./source.ts";
 import { newToken } from "./token.ts";
+import type { Env } from "../types.ts";
 
 export interface ServiceOptions {
   port?: number;
   bind?: string;
   imds?: boolean;
-  env: Record<string, string | undefined>;
+  env: Env;
   /** stand-in for the resolve path (tests, bench) */
   fetch?: Fetch;
   report?: (line: string) => void;

@@ -1,10 +1,11 @@
 // The one place the server gets credentials: the same resolve path as every other command (per-hop
 // cache and locks included). Keep it the only call, so a change to that path changes the server too.
 import type { Catalog, Session } from "../catalog/types.ts";
-import type { Credentials } from "../credentials/types.ts";
+import type { Credentials } from "../types.ts";
+import type { Env } from "../types.ts";
 
-export async function sessionCredentials(cat: Catalog, s: Session, env: Record<string, string | undefined>): Promise<Credentials> {
-  const { resolveSession } = await import("../commands/resolve.ts");
+export async function sessionCredentials(cat: Catalog, s: Session, env: Env): Promise<Credentials> {
+  const { resolveSession } = await import("../credentials/resolve.ts");
   return resolveSession(cat, s, env);
 }
 

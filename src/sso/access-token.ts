@@ -8,7 +8,7 @@ import type { SsoSessionDef } from "../catalog/types.ts";
 import { SsoOidcError } from "../aws/sso-types.ts";
 import { NeedsInput } from "../errors.ts";
 import { lockTimeoutMs, withLock } from "../store/lock.ts";
-import type { Deps } from "../credentials/types.ts";
+import type { SsoEffects } from "./effects.ts";
 import { readAwsCliToken, writeAwsCliToken } from "./aws-cli-cache.ts";
 import { loadRegistration, loadToken, saveToken, type SsoToken } from "./tokens.ts";
 
@@ -23,11 +23,11 @@ export class LoginNeeded extends NeedsInput {
   }
 }
 
-export function ssoLockPath(d: Pick<Deps, "cacheDir">, sso: string): string {
+export function ssoLockPath(d: Pick<SsoEffects, "cacheDir">, sso: string): string {
   return join(d.cacheDir, `sso-${createHash("sha256").update(sso).digest("hex").slice(0, 32)}.lock`);
 }
 
-export async function ssoAccessToken(sso: SsoSessionDef, d: Deps): Promise<string> {
+export async function ssoAccessToken(sso: SsoSessionDef, d: SsoEffects): Promise<string> {
   const store = await d.secrets();
   // A plain boolean, not a type guard: "not usable" does not mean "absent".
   const usable = (t: SsoToken | undefined, window: number): boolean => !!t && t.startUrl === sso.sso_start_url && t.expiresAt - d.now() > window;
@@ -50,7 +50,7 @@ export async function ssoAccessToken(sso: SsoSessionDef, d: Deps): Promise<strin
 }
 
 /** undefined when the refresh token or the client registration is no longer accepted. */
-async function refresh(sso: SsoSessionDef, t: SsoToken, d: Deps): Promise<SsoToken | undefined> {
+async function refresh(sso: SsoSessionDef, t: SsoToken, d: SsoEffects): Promise<SsoToken | undefined> {
   const store = await d.secrets();
   const client = await loadRegistration(store, sso.name);
   if (!client || client.expiresAt <= d.now()) return undefined;
@@ -67,7 +67,7 @@ async function refresh(sso: SsoSessionDef, t: SsoToken, d: Deps): Promise<SsoTok
 }
 
 /** The portal refused `rejected` (revoked, or expired early): refresh once, under the lock, if possible. */
-export async function refreshAfterRejection(sso: SsoSessionDef, rejected: string, d: Deps): Promise<string | undefined> {
+export async function refreshAfterRejection(sso: SsoSessionDef, rejected: string, d: SsoEffects): Promise<string | undefined> {
   const store = await d.secrets();
   return withLock(ssoLockPath(d, sso.name), { timeoutMs: lockTimeoutMs(d.env), staleMs: 15 * 60_000, what: `signing in to "${sso.name}"` }, async () => {
     const t = await loadToken(store, sso.name);

@@ -3,26 +3,24 @@
 // share_with_aws_cli sesame writes its own token there so `aws` commands work too.
 import { createHash } from "node:crypto";
 import { readFileSync, unlinkSync } from "node:fs";
-import { homedir } from "node:os";
 import { join } from "node:path";
+import { awsCliSsoCacheDir } from "../locations.ts";
 import type { SsoSessionDef } from "../catalog/types.ts";
 import type { ClientRegistration } from "../aws/sso-types.ts";
-import { writeFileAtomic } from "../store/files.ts";
+import { writeFileAtomic } from "../runtime/files.ts";
 import type { SsoToken } from "./tokens.ts";
+import type { Env } from "../types.ts";
 
-export function awsCliCacheDir(env: Record<string, string | undefined>): string {
-  return join(env.HOME || homedir(), ".aws", "sso", "cache");
-}
 
 const sha1 = (s: string) => createHash("sha1").update(s, "utf8").digest("hex");
 
 /** The two names the CLI may have used: the sso-session name, or (legacy profiles) the start URL. */
-export function awsCliCacheFiles(sso: SsoSessionDef, env: Record<string, string | undefined>): string[] {
-  const dir = awsCliCacheDir(env);
+export function awsCliCacheFiles(sso: SsoSessionDef, env: Env): string[] {
+  const dir = awsCliSsoCacheDir(env);
   return [join(dir, `${sha1(sso.name)}.json`), join(dir, `${sha1(sso.sso_start_url)}.json`)];
 }
 
-export function readAwsCliToken(sso: SsoSessionDef, env: Record<string, string | undefined>): SsoToken | undefined {
+export function readAwsCliToken(sso: SsoSessionDef, env: Env): SsoToken | undefined {
   for (const file of awsCliCacheFiles(sso, env)) {
     let o: Record<string, unknown>;
     try {
@@ -42,7 +40,7 @@ export function readAwsCliToken(sso: SsoSessionDef, env: Record<string, string |
 }
 
 /** Writes the token in the CLI's own format (single-line JSON, 0600), under the sso-session name's hash. */
-export function writeAwsCliToken(sso: SsoSessionDef, t: SsoToken, client: ClientRegistration | undefined, env: Record<string, string | undefined>): void {
+export function writeAwsCliToken(sso: SsoSessionDef, t: SsoToken, client: ClientRegistration | undefined, env: Env): void {
   const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, "Z");
   const o: Record<string, string> = { startUrl: sso.sso_start_url, region: sso.sso_region, accessToken: t.accessToken, expiresAt: iso(t.expiresAt) };
   if (client) {
@@ -55,7 +53,7 @@ export function writeAwsCliToken(sso: SsoSessionDef, t: SsoToken, client: Client
 }
 
 /** Removes the CLI cache file only if it holds this very token (never someone else's login). */
-export function removeAwsCliToken(sso: SsoSessionDef, accessToken: string, env: Record<string, string | undefined>): void {
+export function removeAwsCliToken(sso: SsoSessionDef, accessToken: string, env: Env): void {
   for (const file of awsCliCacheFiles(sso, env)) {
     try {
       const o = JSON.parse(readFileSync(file, "utf8")) as Record<string, unknown>;

@@ -5,7 +5,7 @@
 import type { SsoSessionDef } from "../catalog/types.ts";
 import { SsoOidcError, type ClientRegistration, type SsoOidcAdapter } from "../aws/sso-types.ts";
 import { NeedsInput } from "../errors.ts";
-import type { Deps } from "../credentials/types.ts";
+import type { SsoEffects } from "./effects.ts";
 import { acquire } from "../store/lock.ts";
 import { ssoLockPath, TOKEN_REFRESH_WINDOW_MS } from "./access-token.ts";
 import { writeAwsCliToken } from "./aws-cli-cache.ts";
@@ -31,7 +31,7 @@ const PKCE_GRANTS = ["authorization_code", "refresh_token"];
 
 export type LoginResult = { token: SsoToken; already: boolean; flow: "device" | "browser" | "none" };
 
-export async function login(sso: SsoSessionDef, d: Deps, o: LoginOptions): Promise<LoginResult> {
+export async function login(sso: SsoSessionDef, d: SsoEffects, o: LoginOptions): Promise<LoginResult> {
   const release = await acquire(ssoLockPath(d, sso.name), { timeoutMs: 15 * 60_000, staleMs: 15 * 60_000, what: `signing in to "${sso.name}"` });
   o.onLock?.(release);
   try {
@@ -62,7 +62,7 @@ export async function login(sso: SsoSessionDef, d: Deps, o: LoginOptions): Promi
   }
 }
 
-async function registration(sso: SsoSessionDef, d: Deps, oidc: SsoOidcAdapter, grantTypes: string[]): Promise<ClientRegistration> {
+async function registration(sso: SsoSessionDef, d: SsoEffects, oidc: SsoOidcAdapter, grantTypes: string[]): Promise<ClientRegistration> {
   const store = await d.secrets();
   const have = await loadRegistration(store, sso.name);
   const scopes = sso.sso_registration_scopes;

@@ -2,7 +2,7 @@
 // container, a path under a regular file, a folder of someone else: sesame then works without a cache —
 // every call fetches — and says so once, on stderr, instead of failing with an internal error.
 import { accessSync, constants, writeSync } from "node:fs";
-import { ensurePrivateDir } from "./files.ts";
+import { ensurePrivateDir } from "../runtime/files.ts";
 
 const checked = new Map<string, boolean>();
 

@@ -26,7 +26,7 @@ export async function ensureCacheKey(stateDir: string): Promise<Uint8Array<Array
   const existing = await readCacheKey(stateDir);
   if (existing) return existing;
   const { existsSync, linkSync, renameSync, unlinkSync } = await import("node:fs");
-  const { writeFileAtomic } = await import("./files.ts");
+  const { writeFileAtomic } = await import("../runtime/files.ts");
   const path = joinPath(stateDir, KEY_FILE);
   const tmp = `${path}.${process.pid}.new`;
   writeFileAtomic(tmp, Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString("base64") + "\n");

@@ -3,7 +3,7 @@
 // entry moved to another name, edited, truncated or made with another key is a miss — never served.
 // WebCrypto, not node:crypto: it is the cheaper import on the warm path (shared/PERF-NOTES.md).
 // Reading statically imports neither node:fs nor node:path (see runtime/read-file.ts); writing loads them.
-import type { Credentials } from "../credentials/types.ts";
+import type { Credentials } from "../types.ts";
 import { joinPath as join } from "../runtime/paths.ts";
 import { sha256Hex } from "../runtime/sha256.ts";
 import { folderReader, readFileBytes } from "../runtime/read-file.ts";
@@ -120,7 +120,7 @@ export async function encodeEntry(raw: Uint8Array<ArrayBuffer>, identity: string
  * must not cost the caller its fresh credentials: failures are logged (--verbose) and swallowed. */
 export async function writeEntry(loc: CacheLocation, identity: string, c: Credentials): Promise<void> {
   if (!c.expiration) return; // long-lived keys are never cached
-  const { writeFileAtomic, sweepStaleTemps } = await import("./files.ts");
+  const { writeFileAtomic, sweepStaleTemps } = await import("../runtime/files.ts");
   const path = join(loc.cacheDir, (await entryName(identity)) + ".cred");
   try {
     const blob = await encodeEntry(await ensureCacheKey(loc.stateDir), identity, c);
@@ -153,7 +153,7 @@ export async function deleteEntry(loc: CacheLocation, identity: string): Promise
 /** Removes every entry (sesame cache clear). */
 export async function clearEntries(loc: CacheLocation): Promise<number> {
   const { readdirSync, unlinkSync } = await import("node:fs");
-  (await import("./files.ts")).sweepStaleTemps(loc.cacheDir);
+  (await import("../runtime/files.ts")).sweepStaleTemps(loc.cacheDir);
   let n = 0;
   let names: string[] = [];
   try {

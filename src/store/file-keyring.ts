@@ -10,7 +10,7 @@ import { Buffer } from "node:buffer";
 import { createCipheriv, createDecipheriv, randomBytes, scrypt } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { KeyringError } from "../errors.ts";
-import { writeFileAtomic } from "./files.ts";
+import { writeFileAtomic } from "../runtime/files.ts";
 import { withLock } from "./lock.ts";
 import type { SecretStore } from "./secret-store.ts";
 

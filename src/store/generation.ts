@@ -1,9 +1,9 @@
 // A generation per root of trust (an IAM user's key, an SSO sign-in): a random word in a small file that
 // `secret set/delete` and `logout` replace. It is part of every hop identity above that root, so the moment
 // it changes, every credential cached from the old key or sign-in — under any version of the catalog, and
-// including one a refresh already in flight is about to write — is never looked up again.
+// including one a refresh already in flight is about to write — is never looked up again. Storage only:
+// the identity built from it is credentials/identity.ts's (currentIdentity).
 import type { Catalog, Session } from "../catalog/types.ts";
-import { hopIdentity } from "../credentials/identity.ts";
 import { joinPath } from "../runtime/paths.ts";
 import { readFileBytes } from "../runtime/read-file.ts";
 
@@ -32,23 +32,7 @@ export async function readGeneration(stateDir: string, root: string): Promise<st
 }
 
 export async function bumpGeneration(stateDir: string, root: string): Promise<void> {
-  const { writeFileAtomic } = await import("./files.ts");
+  const { writeFileAtomic } = await import("../runtime/files.ts");
   const word = Array.from(crypto.getRandomValues(new Uint8Array(12)), (b) => b.toString(16).padStart(2, "0")).join("");
   writeFileAtomic(fileFor(stateDir, root), word + "\n");
-}
-
-/** The identity a session's cache entry has now: its hop identity under its root's current generation. */
-export async function currentIdentity(cat: Catalog, s: Session, env: Record<string, string | undefined>, stateDir: string): Promise<string> {
-  return hopIdentity(cat, s, env, await readGeneration(stateDir, rootKey(cat, s)));
-}
-
-/** currentIdentity for many sessions at once (`list`): each root's generation file is read once. */
-export function identityReader(cat: Catalog, env: Record<string, string | undefined>, stateDir: string): (s: Session) => Promise<string> {
-  const gens = new Map<string, Promise<string>>();
-  return async (s) => {
-    const root = rootKey(cat, s);
-    let g = gens.get(root);
-    if (!g) gens.set(root, (g = readGeneration(stateDir, root)));
-    return hopIdentity(cat, s, env, await g);
-  };
 }

@@ -6,7 +6,8 @@ import { closeSync, linkSync, openSync, readFileSync, renameSync, statSync, unli
 import { hostname } from "node:os";
 import { basename, dirname } from "node:path";
 import { BusyError } from "../errors.ts";
-import { ensurePrivateDir } from "./files.ts";
+import { ensurePrivateDir } from "../runtime/files.ts";
+import type { Env } from "../types.ts";
 
 export interface LockOptions {
   /** give up waiting after this long */
@@ -20,7 +21,7 @@ export interface LockOptions {
   pollMs?: { first: number; max: number };
 }
 
-export function lockTimeoutMs(env: Record<string, string | undefined>, fallbackSeconds = 120): number {
+export function lockTimeoutMs(env: Env, fallbackSeconds = 120): number {
   const s = Number(env.SESAME_LOCK_TIMEOUT);
   return (Number.isFinite(s) && s > 0 ? s : fallbackSeconds) * 1000;
 }
@@ -35,7 +36,7 @@ export async function withLock<T>(path: string, opts: LockOptions, fn: () => Pro
 }
 
 /** The lock that makes one process fetch a hop while the others wait and then read its entry. */
-export function hopLockOptions(hop: string, env: Record<string, string | undefined>): LockOptions {
+export function hopLockOptions(hop: string, env: Env): LockOptions {
   return { timeoutMs: lockTimeoutMs(env), staleMs: 10 * 60_000, what: `fetching credentials for "${hop}"` };
 }
 

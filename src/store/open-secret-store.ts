@@ -3,26 +3,17 @@
 //   SESAME_KEYRING=file           -> the encrypted file keyring at $SESAME_FILE_KEYRING or
 //                                    ${XDG_DATA_HOME:-~/.local/share}/sesame/keyring.enc
 import { existsSync } from "node:fs";
-import { homedir } from "node:os";
-import { isAbsolute, join } from "node:path";
 import process from "node:process";
 import { KeyringError, NeedsInput, UsageError } from "../errors.ts";
 import { hasTty, openTty, promptLine } from "../tty.ts";
 import { fileKeyring } from "./file-keyring.ts";
 import { osKeyring } from "./os-keyring.ts";
+import { fileKeyringPath } from "../locations.ts";
 import type { SecretStore } from "./secret-store.ts";
 import { catalogSecrets, type CatalogSecrets } from "./catalog-secrets.ts";
-
-type Env = Record<string, string | undefined>;
+import type { Env } from "../types.ts";
 
 export const DEFAULT_KEYRING_SERVICE = "sesame";
-
-export function fileKeyringPath(env: Env = process.env): string {
-  if (env.SESAME_FILE_KEYRING) return env.SESAME_FILE_KEYRING;
-  const xdg = env.XDG_DATA_HOME;
-  const dataHome = xdg && isAbsolute(xdg) ? xdg : join(env.HOME || homedir(), ".local", "share");
-  return join(dataHome, "sesame", "keyring.enc");
-}
 
 function passphraseFor(path: string, env: Env): () => Promise<string> {
   return async () => {

@@ -10,10 +10,12 @@
 import { createHash } from "node:crypto";
 import process from "node:process";
 import { KeyringError } from "../errors.ts";
-import { homeDir, isAbsolute, joinPath } from "../runtime/paths.ts";
+import { dataDir } from "../locations.ts";
+import { joinPath } from "../runtime/paths.ts";
 import { lockTimeoutMs, withLock } from "./lock.ts";
 import type { SecretStore } from "./secret-store.ts";
 import { chunkedStore } from "./chunked-store.ts";
+import type { Env } from "../types.ts";
 
 type KeyringModule = typeof import("@napi-rs/keyring");
 type AsyncEntry = InstanceType<KeyringModule["AsyncEntry"]>;
@@ -86,20 +88,10 @@ async function retryVanished<T>(fn: () => Promise<T>): Promise<T> {
 const RETRIES = 3;
 
 /**
- * ${XDG_DATA_HOME:-~/.local/share}/sesame, where the file keyring and its lock live by default. Not the cache
- * or state folder: taking a lock tightens its folder to 0700, and `sesame doctor`, whose keyring check
- * writes a test entry, reports on those two folders' modes afterwards.
- */
-function dataDir(env: Record<string, string | undefined>): string {
-  const xdg = env.XDG_DATA_HOME;
-  return joinPath(xdg && isAbsolute(xdg) ? xdg : joinPath(homeDir(env), ".local", "share"), "sesame");
-}
-
-/**
  * Writers of one account wait for each other. A write takes milliseconds, unless the keyring asks the user
  * to unlock it: a holder that is still alive keeps the lock for up to a minute.
  */
-function writerLock(service: string, account: string, env: Record<string, string | undefined>): { path: string; opts: Parameters<typeof withLock>[1] } {
+function writerLock(service: string, account: string, env: Env): { path: string; opts: Parameters<typeof withLock>[1] } {
   const id = createHash("sha256").update(`${service}\0${account}`).digest("hex").slice(0, 32);
   return {
     path: joinPath(dataDir(env), `os-keyring-${id}.lock`),
@@ -109,7 +101,7 @@ function writerLock(service: string, account: string, env: Record<string, string
 
 /** `maxValueChars`: values longer than this are split over several items (store/chunked-store.ts); by
  *  default Windows Credential Manager's limit on Windows, none elsewhere. */
-export function osKeyring(service: string, env: Record<string, string | undefined> = process.env, o: { maxValueChars?: number } = {}): SecretStore {
+export function osKeyring(service: string, env: Env = process.env, o: { maxValueChars?: number } = {}): SecretStore {
   const max = o.maxValueChars ?? (process.platform === "win32" ? WINDOWS_MAX_VALUE_CHARS : undefined);
   const raw = rawOsKeyring(service, env);
   if (max === undefined) return raw;
@@ -119,7 +111,7 @@ export function osKeyring(service: string, env: Record<string, string | undefine
   });
 }
 
-function rawOsKeyring(service: string, env: Record<string, string | undefined>): SecretStore {
+function rawOsKeyring(service: string, env: Env): SecretStore {
   async function entry(account: string): Promise<AsyncEntry> {
     const { AsyncEntry } = await loadKeyring();
     // On Linux the addon would silently fall back to the kernel keyring, which forgets everything

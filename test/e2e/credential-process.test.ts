@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import { parseToml } from "../../src/catalog/parse.ts";
 import { validateCatalog } from "../../src/catalog/validate.ts";
-import { currentIdentity } from "../../src/store/generation.ts";
+import { currentIdentity } from "../../src/credentials/identity.ts";
 import { entryName } from "../../src/store/cache.ts";
 import { CHAIN_CATALOG, DEV_ROLE, PROD_ROLE, parseProcessOutput, storeAliceKey, world, type World } from "./harness.ts";
 

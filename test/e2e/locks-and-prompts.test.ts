@@ -7,7 +7,7 @@ import { hostname } from "node:os";
 import { join } from "node:path";
 import { parseToml } from "../../src/catalog/parse.ts";
 import { validateCatalog } from "../../src/catalog/validate.ts";
-import { currentIdentity } from "../../src/store/generation.ts";
+import { currentIdentity } from "../../src/credentials/identity.ts";
 import { entryName } from "../../src/store/cache.ts";
 import { BIN, parseProcessOutput, runBinary, storeAliceKey, world, type World } from "./harness.ts";
 

@@ -5,7 +5,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, statSync, utimesSync, writ
 import { join } from "node:path";
 import { parseToml } from "../../src/catalog/parse.ts";
 import { validateCatalog } from "../../src/catalog/validate.ts";
-import { currentIdentity } from "../../src/store/generation.ts";
+import { currentIdentity } from "../../src/credentials/identity.ts";
 import { entryName } from "../../src/store/cache.ts";
 import { parseProcessOutput, storeAliceKey, world, type World } from "./harness.ts";
 

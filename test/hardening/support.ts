@@ -13,7 +13,7 @@ import { join } from "node:path";
 import type { Emulator } from "../emulator/index.ts";
 import { parseToml } from "../../src/catalog/parse.ts";
 import { validateCatalog } from "../../src/catalog/validate.ts";
-import { currentIdentity } from "../../src/store/generation.ts";
+import { currentIdentity } from "../../src/credentials/identity.ts";
 import { entryName } from "../../src/store/cache.ts";
 import { BIN, type ProcessCredentials, type Run, type World } from "../e2e/harness.ts";
 

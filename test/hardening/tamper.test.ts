@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { encodeEntry } from "../../src/store/cache.ts";
 import { parseToml } from "../../src/catalog/parse.ts";
 import { validateCatalog } from "../../src/catalog/validate.ts";
-import { currentIdentity } from "../../src/store/generation.ts";
+import { currentIdentity } from "../../src/credentials/identity.ts";
 import { DEV_ROLE, PROD_ROLE, storeAliceKey, world, type World } from "../e2e/harness.ts";
 import { budget, clearCreds, entryBase, figure, isOneLine, judge, listDir, parseOut, start, STRESS } from "./support.ts";
 

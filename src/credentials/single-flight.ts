@@ -1,0 +1,60 @@
+// The one single flight of a cached hop: a fresh entry is served; otherwise wait at the hop's lock,
+// re-read (another process may have just fetched), and only then fetch and store. Used by every cached hop
+// (cached.ts) and by credential-process for the session itself, before the provider chain is even loaded:
+// a hit loads no lock module and no SDK, and of 50 processes started together on a miss only the one that
+// fetches pays for loading the chain; the others wait at the lock, cheaply, and read its entry.
+import { EXIT, SesameError } from "../errors.ts";
+import { log } from "../log.ts";
+import { entryLockPath, isFresh, readEntry, writeEntry, type CacheLocation } from "../store/cache.ts";
+import type { Credentials, Env } from "../types.ts";
+
+/** What one call decides, apart from the effects (aws-vault's ForceNewSession is the model). */
+export interface FlightOptions {
+  /** seconds before expiry at which a cached entry is renewed ([defaults] refresh_margin) */
+  refreshMargin: number;
+  /** --no-cache: every hop is a miss, while still locking and storing what it fetches */
+  forceRefresh?: boolean;
+  /** the cache folder is known to be unusable (store/cache-folder.ts): fetch, lock and store nothing */
+  cacheOff?: boolean;
+}
+
+/** One hop's place in the cache. */
+export interface Flight {
+  hop: string;
+  identity: string;
+  loc: CacheLocation;
+  env: Env;
+  now(): number;
+}
+
+export async function singleFlight(f: Flight, o: FlightOptions, fetch: () => Promise<Credentials>): Promise<Credentials> {
+  if (o.cacheOff) return fetch();
+  const fresh = (c: Credentials | undefined): c is Credentials => !o.forceRefresh && isFresh(c, f.now(), o.refreshMargin);
+  const hit = await readEntry(f.loc, f.identity);
+  if (fresh(hit)) {
+    log("cache hit", { hop: f.hop, expires: hit.expiration });
+    return hit;
+  }
+  log(hit ? "cache entry within the refresh margin" : "cache miss", { hop: f.hop });
+  // Asked only on a miss: a folder that cannot be used means no cache at all, and a warning once.
+  const { cacheFolderUsable } = await import("../store/cache-folder.ts");
+  if (!cacheFolderUsable(f.loc.cacheDir)) return fetch();
+  const { withLock, hopLockOptions } = await import("../store/lock.ts");
+  return withLock(await entryLockPath(f.loc, f.identity), hopLockOptions(f.hop, f.env), async () => {
+    const again = await readEntry(f.loc, f.identity);
+    if (fresh(again)) {
+      log("fetched by another process meanwhile", { hop: f.hop });
+      return again;
+    }
+    const got = await fetch();
+    if (got.expiration && got.expiration.getTime() <= f.now()) {
+      // AWS says these are valid now, this machine says they have expired: its clock is ahead.
+      const ahead = Math.round((f.now() - got.expiration.getTime()) / 60_000);
+      const { CLOCK_FIX } = await import("../aws/errors.ts"); // not on the hot path
+      throw new SesameError("clock", `the credentials for "${f.hop}" arrived already expired by this machine's clock (it is at least ${ahead} min ahead)`, EXIT.awsRefused, CLOCK_FIX);
+    }
+    await writeEntry(f.loc, f.identity, got);
+    log("fetched", { hop: f.hop, accessKeyId: got.accessKeyId, expires: got.expiration });
+    return got;
+  });
+}
