@@ -36,6 +36,6 @@ test.each(["src/main.ts", "src/commands/credential-process.ts"])("%s statically 
 });
 
 test("the chain module is heavy, proving the check can fail", () => {
-  const graph = [...staticGraph("src/commands/resolve.ts")];
+  const graph = [...staticGraph("src/credentials/resolve.ts")];
   expect(graph.some((m) => m.endsWith("credentials/chain.ts"))).toBe(true);
 });

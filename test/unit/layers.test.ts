@@ -57,7 +57,7 @@ test("every source file has a layer", () => {
 
 test("the walk sees type-only and dynamic imports", () => {
   const cp = graph.get(join(ROOT, "src/commands/credential-process.ts"))!.map((f) => relative(ROOT, f));
-  expect(cp).toContain("src/commands/resolve.ts"); // dynamic
+  expect(cp).toContain("src/credentials/resolve.ts"); // dynamic
   expect(cp).toContain("src/types.ts"); // type-only
 });
 
