@@ -1,6 +1,6 @@
 // A lossless line tokenizer for ~/.aws/config. Nothing is normalised: every line keeps its exact
 // text and line ending, so joining the lines gives back the input byte for byte, and a writer can
-// replace some lines while the rest of the file stays identical (PRODUCT.md: "byte for byte").
+// replace some lines while the rest of the file stays identical (docs/security.md: "read back byte for byte").
 // Lines are classified the way botocore reads the file (Python's configparser), because the AWS
 // CLI is the reader whose opinion counts: full-line comments start with # or ;, a line indented
 // deeper than the key above it continues that key, and option names are case-insensitive.

@@ -1,5 +1,5 @@
 // sesame console NAME [--print] [--destination URL] [--duration SECONDS] [--policy-arn ARN]…: the AWS
-// console, signed in as the session, through a federation sign-in URL (shared/aws-wire.md §6).
+// console, signed in as the session, through a federation sign-in URL (docs/console.md).
 //
 // Which credentials sign in:
 //   - sso and assume-role sessions: the session's own credentials (resolved and cached like any other use);

@@ -127,7 +127,7 @@ function secretChecker(cat: Catalog, env: Record<string, string | undefined>): (
   };
 }
 
-/** "14:05" today, "Nov 27 14:05" otherwise (local time: PRODUCT.md's "cached until …"). The first local-time
+/** "14:05" today, "Nov 27 14:05" otherwise (local time: the README's "cached until …"). The first local-time
  *  conversion of a process loads the time-zone database (~3.6 ms, most of the floor), once. */
 export function clock(d: Date, nowMs: number): string {
   const hm = `${String(d.getHours()).padStart(2, "0")}:${String(d.getMinutes()).padStart(2, "0")}`;

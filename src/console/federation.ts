@@ -1,4 +1,4 @@
-// The AWS console federation sign-in URL (shared/aws-wire.md §6): session credentials → a sign-in token
+// The AWS console federation sign-in URL (docs/console.md): session credentials → a sign-in token
 // from the federation endpoint → a login URL that opens the console signed in as those credentials.
 // Everything here but getSigninToken is pure. The sign-in token and the Session parameter are secrets:
 // they are never logged, and no error message carries the URLs that hold them.
