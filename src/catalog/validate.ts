@@ -21,7 +21,8 @@ const MFA_SERIAL_RE = /^[\w+=\/:,.@-]{9,256}$/;
 const REGION_RE = /^[a-z]{2}(?:-[a-z]+)+-\d{1,2}$/;
 const ACCOUNT_RE = /^\d{12}$/;
 export const SESSION_NAME_RE = /^[\w+=,.@-]{2,64}$/;
-const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9_.+@=-]{0,63}$/;
+/** What a session or sso-session may be named (also what `import` and `sso sync` generate). */
+export const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9_.+@=-]{0,63}$/;
 /** STS allows 1 hour for a role assumed with temporary credentials, which every sesame source hands out. */
 export const CHAINED_ROLE_CAP = 3600;
 const DEFAULT_MARGIN = 15 * 60;

@@ -14,7 +14,7 @@ import { Buffer } from "node:buffer";
 import { readFileSync, realpathSync, writeSync } from "node:fs";
 import { homedir } from "node:os";
 import { join, resolve } from "node:path";
-import { unifiedDiff } from "../awsconfig/diff.ts";
+import { unifiedDiff } from "../text/diff.ts";
 import { planImport, stripCredentials, type ImportPlan, type ProfileOutcome, type StaticKey } from "../awsconfig/import-plan.ts";
 import { lineSafe } from "../awsconfig/line-safe.ts";
 import { syncProfiles } from "../awsconfig/managed.ts";

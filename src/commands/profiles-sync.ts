@@ -12,7 +12,7 @@ import { basename, delimiter, dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { catalogPath } from "../catalog/locate.ts";
 import { loadCatalog } from "../catalog/load.ts";
-import { unifiedDiff } from "../awsconfig/diff.ts";
+import { unifiedDiff } from "../text/diff.ts";
 import { redactIniSecrets } from "../awsconfig/import-plan.ts";
 import { lineSafe, showWord } from "../awsconfig/line-safe.ts";
 import { commandLine, syncProfiles, type SyncOptions, type WantedProfile } from "../awsconfig/managed.ts";

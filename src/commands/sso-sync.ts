@@ -7,7 +7,7 @@ import { realDeps } from "../credentials/deps.ts";
 import { UsageError } from "../errors.ts";
 import { writeFileAtomic } from "../store/files.ts";
 import { ssoAccessToken } from "../sso/access-token.ts";
-import { diffText, planSync, type Assignment } from "../sso/sync-catalog.ts";
+import { diffText, planSync, type Assignment } from "../catalog/sso-sync-plan.ts";
 import { ssoSessionNamed } from "./login.ts";
 import { mapBounded } from "../runtime/map-bounded.ts";
 
