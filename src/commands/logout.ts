@@ -9,7 +9,7 @@ import { withLock } from "../store/lock.ts";
 import { ssoLock } from "../sso/access-token.ts";
 import { removeAwsCliToken } from "../sso/aws-cli-cache.ts";
 import { forgetRegistration, forgetToken, loadToken } from "../sso/tokens.ts";
-import { ssoSessionNamed } from "./login.ts";
+import { ssoSessionNamed } from "../catalog/catalog.ts";
 
 export async function logoutCommand(name: string | undefined, opts: { config?: string }, env: Record<string, string | undefined> = process.env): Promise<void> {
   const cat = loadCatalog(catalogPath(opts.config, env));

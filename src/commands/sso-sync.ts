@@ -8,7 +8,7 @@ import { UsageError } from "../errors.ts";
 import { writeFileAtomic } from "../store/files.ts";
 import { ssoAccessToken } from "../sso/access-token.ts";
 import { diffText, planSync, type Assignment } from "../catalog/sso-sync-plan.ts";
-import { ssoSessionNamed } from "./login.ts";
+import { ssoSessionNamed } from "../catalog/catalog.ts";
 import { mapBounded } from "../runtime/map-bounded.ts";
 
 export async function ssoSyncCommand(name: string, opts: { config?: string; dryRun?: boolean; prune?: boolean; region?: string }, env: Record<string, string | undefined> = process.env): Promise<void> {

@@ -15,7 +15,7 @@ import { loadRegistration, loadToken, saveToken, type SsoToken } from "./tokens.
 /** botocore refreshes SSO tokens with 15 minutes left, the JS SDK with 5: sesame takes the earlier. */
 export const TOKEN_REFRESH_WINDOW_MS = 15 * 60_000;
 /** A token with less than this left is not worth using for a call. */
-const TOKEN_USABLE_MS = 60_000;
+export const TOKEN_USABLE_MS = 60_000;
 
 export class LoginNeeded extends NeedsInput {
   constructor(readonly sso: string, why: string) {
