@@ -27,7 +27,7 @@
 import { CatalogError } from "../errors.ts";
 import { catalogFromText } from "../catalog/catalog.ts";
 import type { Catalog, Session, SessionType } from "../catalog/types.ts";
-import { CHAINED_ROLE_CAP, NAME_RE } from "../catalog/validate.ts";
+import { CHAINED_ROLE_CAP, DEFAULT_MARGIN, NAME_RE } from "../catalog/validate.ts";
 import { tomlKey, tomlString } from "../catalog/toml-write.ts";
 import { lineSafe } from "./line-safe.ts";
 import { sesameCommand } from "./managed.ts";
@@ -104,7 +104,6 @@ export const KEY_ID_OPTION = "aws_access_key_id";
 export const SECRET_OPTION = "aws_secret_access_key";
 export const TOKEN_OPTIONS = ["aws_session_token", "aws_security_token"];
 
-const DEFAULT_MARGIN = 15 * 60;
 
 // ---------------------------------------------------------------------------------------------------
 // Reading the two files

@@ -25,7 +25,8 @@ export const SESSION_NAME_RE = /^[\w+=,.@-]{2,64}$/;
 export const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9_.+@=-]{0,63}$/;
 /** STS allows 1 hour for a role assumed with temporary credentials, which every sesame source hands out. */
 export const CHAINED_ROLE_CAP = 3600;
-const DEFAULT_MARGIN = 15 * 60;
+/** `[defaults] refresh_margin` when the catalog sets none (also what `import` assumes for a new catalog). */
+export const DEFAULT_MARGIN = 15 * 60;
 /**
  * How long a session's credentials last when the catalog sets no duration_seconds: GetSessionToken gives an
  * IAM user 12 hours; AssumeRole and AssumeRoleWithWebIdentity 1 hour; an SSO role lasts as long as its

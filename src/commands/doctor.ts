@@ -22,7 +22,8 @@ import { CatalogError, EXIT, SesameError } from "../errors.ts";
 import { awsCredentialsPath } from "./import.ts";
 import { clock } from "../output/clock.ts";
 import type { SignIn } from "../sso/sign-in-state.ts";
-import { awsConfigPath, sesameArgv, syncOptionsOf, wantedProfilesOf } from "./profiles-sync.ts";
+import { awsConfigPath } from "./profiles-sync.ts";
+import { sesameArgv, syncOptionsOf, wantedProfilesOf } from "../awsconfig/wanted-profiles.ts";
 
 type Env = Record<string, string | undefined>;
 

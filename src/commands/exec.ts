@@ -5,8 +5,7 @@ import { sessionRegion } from "../catalog/catalog.ts";
 import { isatty } from "node:tty";
 import { spawn } from "node:child_process";
 import { constants } from "node:os";
-import { catalogPath, stateDir } from "../catalog/locate.ts";
-import { loadCatalogMemo, sessionNamed } from "../catalog/load.ts";
+import { loadSession } from "../catalog/load.ts";
 import { SesameError, UsageError } from "../errors.ts";
 import { applyEnv, credentialEnv } from "../output/shell-env.ts";
 import { childEnvironment } from "../runtime/child-env.ts";
@@ -27,8 +26,7 @@ export function validateExec(command: readonly string[], env: Record<string, str
 
 export async function exec(name: string, command: readonly string[], opts: { config?: string }, env: Record<string, string | undefined> = process.env): Promise<number> {
   validateExec(command, env);
-  const cat = await loadCatalogMemo(catalogPath(opts.config, env), stateDir(env));
-  const s = sessionNamed(cat, name);
+  const { cat, session: s } = await loadSession(name, opts.config, env);
   const { resolveSession } = await import("./resolve.ts");
   const creds = await resolveSession(cat, s, env);
   const childEnv = applyEnv(childEnvironment(env), credentialEnv(creds, sessionRegion(s, cat)));

@@ -24,7 +24,8 @@ import { writeFileAtomic } from "../store/files.ts";
 import { forgetRoot } from "../store/forget.ts";
 import { getAccessKey, maskKeyId, setAccessKey } from "../store/iam-user-keys.ts";
 import type { SecretStore } from "../store/secret-store.ts";
-import { awsConfigPath, profilesSync, sesameArgv, syncOptionsOf, wantedProfilesOf } from "./profiles-sync.ts";
+import { awsConfigPath, profilesSync } from "./profiles-sync.ts";
+import { sesameArgv, syncOptionsOf, wantedProfilesOf } from "../awsconfig/wanted-profiles.ts";
 
 type Env = Record<string, string | undefined>;
 
