@@ -18,8 +18,12 @@ const SSO_SESSION_KEYS = ["sso_start_url", "sso_region", "sso_registration_scope
 export const ROLE_ARN_RE = /^arn:aws(?:-[a-z]+)*:iam::\d{12}:role\/[\w+=,.@\/-]{1,512}$/;
 const MFA_ARN_RE = /^arn:aws(?:-[a-z]+)*:iam::\d{12}:mfa\/[\w+=,.@\/-]+$/;
 const MFA_SERIAL_RE = /^[\w+=\/:,.@-]{9,256}$/;
-const REGION_RE = /^[a-z]{2}(?:-[a-z]+)+-\d{1,2}$/;
+/** What an AWS region name looks like (catalog regions, `sso sync --region`). */
+export const REGION_RE = /^[a-z]{2}(?:-[a-z]+)+-\d{1,2}$/;
 const ACCOUNT_RE = /^\d{12}$/;
+/** The characters STS takes in a role session name and a federated user's name: letters, digits, _+=,.@- */
+export const NOT_STS_NAME_CHAR = /[^\w+=,.@-]/g;
+/** A role session name STS accepts. */
 export const SESSION_NAME_RE = /^[\w+=,.@-]{2,64}$/;
 /** What a session or sso-session may be named (also what `import` and `sso sync` generate). */
 export const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9_.+@=-]{0,63}$/;

@@ -4,6 +4,7 @@ import { readFileSync, writeSync } from "node:fs";
 import { catalogPath } from "../catalog/locate.ts";
 import { loadCatalog } from "../catalog/load.ts";
 import { realDeps } from "../credentials/deps.ts";
+import { REGION_RE } from "../catalog/validate.ts";
 import { UsageError } from "../errors.ts";
 import { writeFileAtomic } from "../store/files.ts";
 import { ssoAccessToken } from "../sso/access-token.ts";
@@ -15,7 +16,7 @@ export async function ssoSyncCommand(name: string, opts: { config?: string; dryR
   const file = catalogPath(opts.config, env);
   const cat = loadCatalog(file);
   const sso = ssoSessionNamed(cat, name);
-  if (opts.region !== undefined && !/^[a-z]{2}(-[a-z]+)+-\d{1,2}$/.test(opts.region)) throw new UsageError(`--region "${opts.region}" is not an AWS region name`, "use a name such as eu-west-1");
+  if (opts.region !== undefined && !REGION_RE.test(opts.region)) throw new UsageError(`--region "${opts.region}" is not an AWS region name`, "use a name such as eu-west-1");
   const d = realDeps(cat, env);
   const token = await ssoAccessToken(sso, d);
   const portal = await d.ssoPortal();
