@@ -27,10 +27,12 @@
 import { CatalogError } from "../errors.ts";
 import { catalogFromText } from "../catalog/catalog.ts";
 import type { Catalog, Session, SessionType } from "../catalog/types.ts";
-import { CHAINED_ROLE_CAP } from "../catalog/validate.ts";
+import { CHAINED_ROLE_CAP, DEFAULT_MARGIN, NAME_RE } from "../catalog/validate.ts";
+import { tomlKey, tomlString } from "../catalog/toml-write.ts";
 import { lineSafe } from "./line-safe.ts";
 import { sesameCommand } from "./managed.ts";
-import { bomOf, lineEnding, parseIni, profileOfHeader, type IniDoc, type Section } from "./ini.ts";
+import { bomOf, parseIni, profileOfHeader, type IniDoc, type Section } from "./ini.ts";
+import { lineEnding } from "../text/lines.ts";
 
 export interface StaticKey {
   accessKeyId: string;
@@ -102,10 +104,6 @@ export const KEY_ID_OPTION = "aws_access_key_id";
 export const SECRET_OPTION = "aws_secret_access_key";
 export const TOKEN_OPTIONS = ["aws_session_token", "aws_security_token"];
 
-/** Same rule as the catalog's validator (src/catalog/validate.ts NAME_RE). */
-const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9_.+@=-]{0,63}$/;
-const BARE_KEY_RE = /^[A-Za-z0-9_-]+$/;
-const DEFAULT_MARGIN = 15 * 60;
 
 // ---------------------------------------------------------------------------------------------------
 // Reading the two files
@@ -475,26 +473,6 @@ function render(base: string, eol: string, sso: SsoSessionOutcome[], profiles: P
   for (const p of creates) emit("session", p.session, p.table);
   const appended = prefix + lines.map((l) => l + eol).join("");
   return { text: base + appended, appended, blocks };
-}
-
-export function tomlKey(k: string): string {
-  return BARE_KEY_RE.test(k) ? k : tomlString(k);
-}
-
-/** A TOML basic string. */
-export function tomlString(s: string): string {
-  let out = '"';
-  for (const ch of s) {
-    const c = ch.codePointAt(0)!;
-    if (ch === '"') out += '\\"';
-    else if (ch === "\\") out += "\\\\";
-    else if (ch === "\n") out += "\\n";
-    else if (ch === "\t") out += "\\t";
-    else if (ch === "\r") out += "\\r";
-    else if (c < 0x20 || c === 0x7f) out += `\\u${c.toString(16).padStart(4, "0")}`;
-    else out += ch;
-  }
-  return out + '"';
 }
 
 // ---------------------------------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 // A lossless line tokenizer for ~/.aws/config. Nothing is normalised: every line keeps its exact
 // text and line ending, so joining the lines gives back the input byte for byte, and a writer can
-// replace some lines while the rest of the file stays identical (PRODUCT.md: "byte for byte").
+// replace some lines while the rest of the file stays identical (docs/security.md: "read back byte for byte").
 // Lines are classified the way botocore reads the file (Python's configparser), because the AWS
 // CLI is the reader whose opinion counts: full-line comments start with # or ;, a line indented
 // deeper than the key above it continues that key, and option names are case-insensitive.
@@ -10,8 +10,7 @@
 // finds, it finds: a UTF-8 byte order mark before the first line (Windows editors write one; the JS SDK
 // reads past it, as its \s matches U+FEFF) is not part of the first line's meaning but stays in its text;
 // the writers set it aside (bomOf) and put it back in front, so a rewrite keeps it byte for byte; \r\n and a lone \r (Python's universal newlines) end lines as \n does.
-
-export type Eol = "" | "\n" | "\r\n" | "\r";
+import { splitLines, type Eol } from "../text/lines.ts";
 
 export type LineKind = "blank" | "comment" | "header" | "key" | "continuation" | "other";
 
@@ -51,23 +50,6 @@ export function bomOf(text: string): string {
   return BOM_RE.exec(text)?.[0] ?? "";
 }
 
-export function splitLines(text: string): { text: string; eol: Eol }[] {
-  const out: { text: string; eol: Eol }[] = [];
-  let i = 0;
-  const re = /\r\n|\n|\r/g;
-  while (i < text.length) {
-    re.lastIndex = i;
-    const m = re.exec(text);
-    if (!m) {
-      out.push({ text: text.slice(i), eol: "" });
-      break;
-    }
-    out.push({ text: text.slice(i, m.index), eol: m[0] as Eol });
-    i = m.index + m[0].length;
-  }
-  return out;
-}
-
 export function parseIni(text: string): IniDoc {
   const lines: Line[] = [];
   const sections: Section[] = [{ header: undefined, start: 0, end: 0 }];
@@ -103,12 +85,6 @@ export function parseIni(text: string): IniDoc {
   return { lines, sections };
 }
 
-export function renderLines(lines: readonly { text: string; eol: string }[]): string {
-  let s = "";
-  for (const l of lines) s += l.text + l.eol;
-  return s;
-}
-
 /**
  * The profile a section header names, as botocore reads it: `default`, or `profile NAME` with exactly
  * one word after "profile" (optionally quoted). Other sections (sso-session, services, plugins) name none.
@@ -122,27 +98,4 @@ export function profileOfHeader(header: string | undefined): string | undefined 
   const parts = m[1]!.trim().split(/\s+/);
   if (parts.length !== 1) return undefined;
   return parts[0]!.replace(/^(["'])(.*)\1$/, "$2");
-}
-
-/** The file's own line ending (its first one), so lines sesame adds match the lines around them. */
-export function lineEnding(text: string): "\n" | "\r\n" {
-  const nl = text.indexOf("\n");
-  return nl > 0 && text[nl - 1] === "\r" ? "\r\n" : "\n";
-}
-
-/**
- * The ending most of the file's lines use (the first line's on a tie). In a file that mixes \r\n and \n,
- * the first line may come and go with a profile sesame removes; the majority does not swing that way.
- */
-export function dominantLineEnding(text: string): "\n" | "\r\n" | "\r" {
-  const n = { "\n": 0, "\r\n": 0, "\r": 0 };
-  let first: "\n" | "\r\n" | "\r" | undefined;
-  for (const l of splitLines(text)) {
-    if (l.eol === "") continue;
-    n[l.eol]++;
-    first ??= l.eol;
-  }
-  const best = Math.max(n["\n"], n["\r\n"], n["\r"]);
-  const tied = (["\n", "\r\n", "\r"] as const).filter((e) => n[e] === best);
-  return first && tied.includes(first) ? first : tied[0]!;
 }

@@ -27,7 +27,8 @@
 // a removal takes away again; a file whose last line has no newline still ends without one.
 import { UsageError } from "../errors.ts";
 import { lineSafe } from "./line-safe.ts";
-import { bomOf, dominantLineEnding, parseIni, profileOfHeader, renderLines, type IniDoc, type Line, type Section } from "./ini.ts";
+import { bomOf, parseIni, profileOfHeader, type IniDoc, type Line, type Section } from "./ini.ts";
+import { dominantLineEnding, renderLines } from "../text/lines.ts";
 
 export const MANAGED_KEY = "sesame_managed";
 export const CATALOG_KEY = "sesame_catalog";

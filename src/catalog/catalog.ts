@@ -1,8 +1,8 @@
 // A catalog from its text, lookups by name, and the one region rule. No file access: the warm path reads the file itself.
-import { UsageError } from "../errors.ts";
+import { CatalogError, UsageError } from "../errors.ts";
 import { parseToml } from "./parse.ts";
 import { closest, nearest } from "./suggest.ts";
-import type { Catalog, Session } from "./types.ts";
+import type { Catalog, Session, SsoSessionDef } from "./types.ts";
 import { validateCatalog } from "./validate.ts";
 
 export function catalogFromText(file: string, text: string): Catalog {
@@ -16,6 +16,17 @@ export function sessionNamed(cat: Catalog, name: string): Session {
   const s = cat.sessions.get(name);
   if (!s) throw new UsageError(`no session named "${name}" in ${cat.file}`, unknownSessionFix(cat, name));
   return s;
+}
+
+/** The sso-session `login`, `logout` and `sso sync` name: an sso-session, or a session that uses one. */
+export function ssoSessionNamed(cat: Catalog, name: string): SsoSessionDef {
+  const sso = cat.ssoSessions.get(name);
+  if (sso) return sso;
+  // Accept a session name too: `sesame login dev-admin` logs in to the SSO that session uses.
+  const s = cat.sessions.get(name);
+  if (s?.type === "sso") return cat.ssoSessions.get(s.sso_session)!;
+  const names = [...cat.ssoSessions.keys()];
+  throw new CatalogError(cat.file, undefined, `no sso-session named "${name}"`, names.length ? `known sso-sessions: ${names.join(", ")}` : `add [sso-session.${name}] with sso_start_url and sso_region`);
 }
 
 function unknownSessionFix(cat: Catalog, name: string): string {

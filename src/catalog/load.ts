@@ -2,10 +2,18 @@
 // runtime/read-file.ts instead, to avoid loading node:fs.)
 import { readFileSync } from "node:fs";
 import { CatalogError, catalogMissing } from "../errors.ts";
-import { catalogFromText, NO_CATALOG_FIX } from "./catalog.ts";
-import type { Catalog } from "./types.ts";
+import { catalogFromText, NO_CATALOG_FIX, sessionNamed } from "./catalog.ts";
+import { catalogPath, stateDir } from "../locations.ts";
+import type { Catalog, Session } from "./types.ts";
 
 export { sessionNamed } from "./catalog.ts";
+
+/** The first step of every command that uses one session (exec, env, whoami, console): the catalog that
+ *  --config or the environment names (through the memo of big catalogs), and the session NAME in it. */
+export async function loadSession(name: string, config: string | undefined, env: Record<string, string | undefined>): Promise<{ cat: Catalog; session: Session }> {
+  const cat = await loadCatalogMemo(catalogPath(config, env), stateDir(env));
+  return { cat, session: sessionNamed(cat, name) };
+}
 
 export function loadCatalog(file: string): Catalog {
   return catalogFromText(file, readCatalogText(file));

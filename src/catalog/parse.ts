@@ -75,9 +75,11 @@ export function splitDotted(s: string): string[] {
 
 const KEY = String.raw`(?:[A-Za-z0-9_-]+|"(?:[^"\\]|\\.)*"|'[^']*')`;
 const DOTTED = String.raw`${KEY}(?:\s*\.\s*${KEY})*`;
-const HEADER_RE = new RegExp(String.raw`^(\s*)\[\s*(${DOTTED})\s*\]`);
+/** `[a."b"]`: group 1 the indentation, group 2 the dotted key. */
+export const HEADER_RE = new RegExp(String.raw`^(\s*)\[\s*(${DOTTED})\s*\]`);
 const ARRAY_HEADER_RE = new RegExp(String.raw`^(\s*)\[\[\s*(${DOTTED})\s*\]\]`);
-const KEYLINE_RE = new RegExp(String.raw`^(\s*)(${DOTTED})\s*=\s*`);
+/** `a.b = `: group 1 the indentation, group 2 the dotted key. */
+export const KEYLINE_RE = new RegExp(String.raw`^(\s*)(${DOTTED})\s*=\s*`);
 
 function indexPositions(text: string): { keys: Map<string, Pos>; values: Map<string, Pos> } {
   const keys = new Map<string, Pos>();

@@ -18,13 +18,19 @@ const SSO_SESSION_KEYS = ["sso_start_url", "sso_region", "sso_registration_scope
 export const ROLE_ARN_RE = /^arn:aws(?:-[a-z]+)*:iam::\d{12}:role\/[\w+=,.@\/-]{1,512}$/;
 const MFA_ARN_RE = /^arn:aws(?:-[a-z]+)*:iam::\d{12}:mfa\/[\w+=,.@\/-]+$/;
 const MFA_SERIAL_RE = /^[\w+=\/:,.@-]{9,256}$/;
-const REGION_RE = /^[a-z]{2}(?:-[a-z]+)+-\d{1,2}$/;
+/** What an AWS region name looks like (catalog regions, `sso sync --region`). */
+export const REGION_RE = /^[a-z]{2}(?:-[a-z]+)+-\d{1,2}$/;
 const ACCOUNT_RE = /^\d{12}$/;
+/** The characters STS takes in a role session name and a federated user's name: letters, digits, _+=,.@- */
+export const NOT_STS_NAME_CHAR = /[^\w+=,.@-]/g;
+/** A role session name STS accepts. */
 export const SESSION_NAME_RE = /^[\w+=,.@-]{2,64}$/;
-const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9_.+@=-]{0,63}$/;
+/** What a session or sso-session may be named (also what `import` and `sso sync` generate). */
+export const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9_.+@=-]{0,63}$/;
 /** STS allows 1 hour for a role assumed with temporary credentials, which every sesame source hands out. */
 export const CHAINED_ROLE_CAP = 3600;
-const DEFAULT_MARGIN = 15 * 60;
+/** `[defaults] refresh_margin` when the catalog sets none (also what `import` assumes for a new catalog). */
+export const DEFAULT_MARGIN = 15 * 60;
 /**
  * How long a session's credentials last when the catalog sets no duration_seconds: GetSessionToken gives an
  * IAM user 12 hours; AssumeRole and AssumeRoleWithWebIdentity 1 hour; an SSO role lasts as long as its

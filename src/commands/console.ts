@@ -1,5 +1,5 @@
 // sesame console NAME [--print] [--destination URL] [--duration SECONDS] [--policy-arn ARN]…: the AWS
-// console, signed in as the session, through a federation sign-in URL (shared/aws-wire.md §6).
+// console, signed in as the session, through a federation sign-in URL (docs/console.md).
 //
 // Which credentials sign in:
 //   - sso and assume-role sessions: the session's own credentials (resolved and cached like any other use);
@@ -17,9 +17,8 @@
 // otherwise handed to the browser through a private page and a one-time loopback redirect (console/handoff.ts),
 // so that nothing in the browser's argv leads to it, and it is never logged.
 import { writeSync } from "node:fs";
-import { catalogPath, stateDir } from "../locations.ts";
-import { loadCatalogMemo, sessionNamed } from "../catalog/load.ts";
-import { stsRegion } from "../credentials/identity.ts";
+import { stsCallRegion } from "../catalog/catalog.ts";
+import { loadSession } from "../catalog/load.ts";
 import type { Credentials } from "../types.ts";
 import {
   checkDestination,
@@ -51,9 +50,8 @@ export interface ConsoleOptions {
 const POLICY_ARN_RE = /^arn:aws(?:-[a-z]+)*:iam::(?:aws|\d{12}):policy\/[\w+=,.@\/-]+$/;
 
 export async function consoleCommand(name: string, opts: ConsoleOptions, env: Env = process.env): Promise<void> {
-  const cat = await loadCatalogMemo(catalogPath(opts.config, env), stateDir(env));
-  const s = sessionNamed(cat, name);
-  const region = stsRegion(s, cat);
+  const { cat, session: s } = await loadSession(name, opts.config, env);
+  const region = stsCallRegion(s, cat);
   const partition = partitionOf(region, s.type === "assume-role" || s.type === "web-identity" ? s.role_arn : undefined);
   const duration = parseSeconds(opts.duration);
   const policyArns = (Array.isArray(opts.policyArn) ? opts.policyArn : opts.policyArn === undefined ? [] : [opts.policyArn]).map(String);

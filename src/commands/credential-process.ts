@@ -73,7 +73,7 @@ export async function credentialProcess(argv: string[], env: Env = process.env):
   writeOut(credentialJson(creds));
 }
 
-/** console.log is the cheapest way to stdout in a compiled Bun binary (shared/PERF-NOTES.md). */
+/** console.log is the cheapest way to stdout in a compiled Bun binary (docs/performance.md). */
 function writeOut(line: string): void {
   console.log(line.endsWith("\n") ? line.slice(0, -1) : line);
 }

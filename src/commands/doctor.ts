@@ -19,8 +19,9 @@ import { loadCatalog } from "../catalog/load.ts";
 import { awsConfigPath, awsCredentialsPath, cacheDir, catalogPath, fileKeyringPath, stateDir } from "../locations.ts";
 import type { Catalog, SsoSessionDef } from "../catalog/types.ts";
 import { CatalogError, EXIT, SesameError } from "../errors.ts";
-import { clock } from "./list.ts";
-import { sesameArgv, syncOptionsOf, wantedProfilesOf } from "./profiles-sync.ts";
+import { clock } from "../output/clock.ts";
+import type { SignIn } from "../sso/sign-in-state.ts";
+import { sesameArgv, syncOptionsOf, wantedProfilesOf } from "../awsconfig/wanted-profiles.ts";
 import type { Env } from "../types.ts";
 
 export type Status = "ok" | "warn" | "fail";
@@ -419,34 +420,30 @@ async function checkKeys(cat: Catalog, env: Env, add: (f: Finding) => void): Pro
 }
 
 async function checkSso(cat: Catalog, env: Env, now: number, keyringOk: boolean, add: (f: Finding) => void): Promise<void> {
-  const { readAwsCliToken } = await import("../sso/aws-cli-cache.ts");
-  const { loadRegistration, loadToken } = await import("../sso/tokens.ts");
+  const { signInState } = await import("../sso/sign-in-state.ts");
   const store = keyringOk ? (await import("../store/open-secret-store.ts")).openSecretStore(env, cat.file) : undefined;
   for (const sso of cat.ssoSessions.values()) {
-    const fix = `run: sesame login ${sso.name}`;
-    const cli = readAwsCliToken(sso, env);
-    if (!store) {
-      if (cli && cli.expiresAt > now + 60_000) add({ check: "sso", status: "ok", message: `"${sso.name}": signed in through the AWS CLI until ${clock(new Date(cli.expiresAt), now)}` });
-      else add({ check: "sso", status: "warn", message: `"${sso.name}": the sign-in cannot be checked (the keyring cannot be used)`, fix: "fix the keyring first" });
-      continue;
-    }
     try {
-      const t = await loadToken(store, sso.name);
-      add(ssoFinding(sso, t && t.startUrl === sso.sso_start_url ? t : undefined, t?.refreshToken ? ((await loadRegistration(store, sso.name))?.expiresAt ?? 0) : 0, cli, now, fix));
+      add(ssoFinding(sso, await signInState(sso, store, env, now), store !== undefined, now));
     } catch (e) {
       add({ check: "sso", status: "warn", message: `"${sso.name}": the sign-in cannot be checked (${(e as Error).message})`, fix: "check the keyring" });
     }
   }
 }
 
-function ssoFinding(sso: SsoSessionDef, t: { expiresAt: number; refreshToken?: string } | undefined, registrationExpiresAt: number, cli: { expiresAt: number } | undefined, now: number, fix: string): Finding {
+function ssoFinding(sso: SsoSessionDef, s: SignIn, keyringUsable: boolean, now: number): Finding {
   const name = `"${sso.name}"`;
-  if (t && t.expiresAt > now + 60_000) {
-    return { check: "sso", status: "ok", message: `${name}: signed in until ${clock(new Date(t.expiresAt), now)}${t.refreshToken ? ", renewed silently after that" : ""}` };
+  switch (s.state) {
+    case "signed-in":
+      return { check: "sso", status: "ok", message: `${name}: signed in until ${clock(new Date(s.until), now)}${s.renews ? ", renewed silently after that" : ""}` };
+    case "renews-silently":
+      return { check: "sso", status: "ok", message: `${name}: the sign-in is renewed silently on next use` };
+    case "aws-cli":
+      return { check: "sso", status: "ok", message: `${name}: signed in through the AWS CLI until ${clock(new Date(s.until), now)}` };
+    default:
+      if (!keyringUsable) return { check: "sso", status: "warn", message: `${name}: the sign-in cannot be checked (the keyring cannot be used)`, fix: "fix the keyring first" };
+      return { check: "sso", status: "warn", message: `${name}: ${s.state === "expired" ? "the sign-in has expired" : "not signed in"}; its sessions need a login before they can be used`, fix: `run: sesame login ${sso.name}` };
   }
-  if (t?.refreshToken && registrationExpiresAt > now) return { check: "sso", status: "ok", message: `${name}: the sign-in is renewed silently on next use` };
-  if (cli && cli.expiresAt > now + 60_000) return { check: "sso", status: "ok", message: `${name}: signed in through the AWS CLI until ${clock(new Date(cli.expiresAt), now)}` };
-  return { check: "sso", status: "warn", message: `${name}: ${t ? "the sign-in has expired" : "not signed in"}; its sessions need a login before they can be used`, fix };
 }
 
 function readText(file: string): string | undefined {

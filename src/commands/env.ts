@@ -2,8 +2,7 @@
 // `eval "$(sesame env NAME)"`. Only the statements go to stdout.
 import { sessionRegion } from "../catalog/catalog.ts";
 import { writeSync } from "node:fs";
-import { catalogPath, stateDir } from "../locations.ts";
-import { loadCatalogMemo, sessionNamed } from "../catalog/load.ts";
+import { loadSession } from "../catalog/load.ts";
 import { UsageError } from "../errors.ts";
 import { credentialEnv, renderEnv, SHELLS, syntaxOf, type Shell } from "../output/shell-env.ts";
 import type { Env } from "../types.ts";
@@ -16,8 +15,7 @@ export function parseShell(v: unknown): Shell {
 
 export async function env(name: string, opts: { config?: string; shell?: unknown }, environ: Env = process.env): Promise<void> {
   const shell = parseShell(opts.shell); // before any I/O
-  const cat = await loadCatalogMemo(catalogPath(opts.config, environ), stateDir(environ));
-  const s = sessionNamed(cat, name);
+  const { cat, session: s } = await loadSession(name, opts.config, environ);
   const { resolveSession } = await import("../credentials/resolve.ts");
   const creds = await resolveSession(cat, s, environ);
   writeSync(1, renderEnv(credentialEnv(creds, sessionRegion(s, cat)), shell));

@@ -2,8 +2,7 @@
 // becomes it as far as a parent can: stdio is shared, every signal a shell can send is passed on, and CMD's
 // exit status (128 + signal number when a signal ended it, as shells report it) is sesame's.
 import { sessionRegion } from "../catalog/catalog.ts";
-import { catalogPath, stateDir } from "../locations.ts";
-import { loadCatalogMemo, sessionNamed } from "../catalog/load.ts";
+import { loadSession } from "../catalog/load.ts";
 import { UsageError } from "../errors.ts";
 import { run } from "../runtime/run-command.ts";
 import { applyEnv, credentialEnv } from "../output/shell-env.ts";
@@ -19,8 +18,7 @@ export function validateExec(command: readonly string[], env: Env): void {
 
 export async function exec(name: string, command: readonly string[], opts: { config?: string; server?: boolean; imds?: boolean; bind?: string }, env: Env = process.env): Promise<number> {
   validateExec(command, env);
-  const cat = await loadCatalogMemo(catalogPath(opts.config, env), stateDir(env));
-  const s = sessionNamed(cat, name);
+  const { cat, session: s } = await loadSession(name, opts.config, env);
   // --server / --imds: an endpoint for the child instead of credentials in its environment (src/server/).
   if (opts.server || opts.imds) return (await import("../server/exec-server.ts")).execWithServer(name, command, cat, env, opts);
   if (opts.bind !== undefined) throw new UsageError("exec: --bind goes with --server", `use: sesame exec ${name} --server --bind 127.0.0.1 -- COMMAND`);

@@ -12,7 +12,7 @@
 // ~/.aws/credentials only when the keyring holds that very key.
 import { Buffer } from "node:buffer";
 import { readFileSync, realpathSync, writeSync } from "node:fs";
-import { unifiedDiff } from "../awsconfig/diff.ts";
+import { unifiedDiff } from "../text/diff.ts";
 import { planImport, stripCredentials, type ImportPlan, type ProfileOutcome, type StaticKey } from "../awsconfig/import-plan.ts";
 import { lineSafe } from "../awsconfig/line-safe.ts";
 import { syncProfiles } from "../awsconfig/managed.ts";
@@ -22,7 +22,8 @@ import { writeFileAtomic } from "../runtime/files.ts";
 import { forgetRoot } from "../credentials/forget.ts";
 import { getAccessKey, maskKeyId, setAccessKey } from "../store/iam-user-keys.ts";
 import type { SecretStore } from "../store/secret-store.ts";
-import { profilesSync, sesameArgv, syncOptionsOf, wantedProfilesOf } from "./profiles-sync.ts";
+import { profilesSync } from "./profiles-sync.ts";
+import { sesameArgv, syncOptionsOf, wantedProfilesOf } from "../awsconfig/wanted-profiles.ts";
 import type { Env } from "../types.ts";
 
 export interface ImportOptions {

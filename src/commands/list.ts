@@ -11,6 +11,7 @@ import { identityReader } from "../credentials/identity.ts";
 import type { Credentials } from "../types.ts";
 import type { SecretStore } from "../store/secret-store.ts";
 import { renderTable } from "../output/table.ts";
+import { clock } from "../output/clock.ts";
 import type { Env } from "../types.ts";
 
 export interface ListRow {
@@ -26,11 +27,7 @@ export interface ListRow {
 }
 
 export async function list(opts: { config?: string; json?: boolean }, env: Env = process.env): Promise<void> {
-  const cat = await loadCatalogMemo(catalogPath(opts.config, env), stateDir(env));
-  const secretState = secretChecker(cat, env);
-  const read = await entryReader({ cacheDir: cacheDir(env), stateDir: stateDir(env) }, cat.sessions.size);
-  const identity = identityReader(cat, env, stateDir(env));
-  const rows = await Promise.all([...cat.sessions.values()].map((s) => rowFor(cat, s, env, secretState, async (s) => read(await identity(s)))));
+  const { cat, rows } = await listRows(opts, env);
   if (opts.json) {
     writeSync(1, JSON.stringify(rows) + "\n");
     return;
@@ -42,7 +39,22 @@ export async function list(opts: { config?: string; json?: boolean }, env: Env =
   writeSync(1, renderTable(["NAME", "TYPE", "ACCOUNT", "ROLE", "REGION", "STATE"], rows.map((r) => [r.name, r.type, r.account ?? "-", r.role ?? "-", r.region ?? "-", r.detail])));
 }
 
-async function rowFor(cat: Catalog, s: Session, env: Env, hasSecret: (name: string) => Promise<boolean | undefined>, cachedFor: (s: Session) => Promise<Credentials | undefined>): Promise<ListRow> {
+/** Every session's row, everything read through `env` (catalog, cache, keyring, the AWS CLI's SSO cache). */
+export async function listRows(opts: { config?: string }, env: Env): Promise<{ cat: Catalog; rows: ListRow[] }> {
+  const cat = await loadCatalogMemo(catalogPath(opts.config, env), stateDir(env));
+  const checks = { hasSecret: secretChecker(cat, env), loginState: loginChecker(cat, env) };
+  const read = await entryReader({ cacheDir: cacheDir(env), stateDir: stateDir(env) }, cat.sessions.size);
+  const identity = identityReader(cat, env, stateDir(env));
+  const rows = await Promise.all([...cat.sessions.values()].map((s) => rowFor(cat, s, env, checks, async (s) => read(await identity(s)))));
+  return { cat, rows };
+}
+
+interface Checks {
+  hasSecret: (name: string) => Promise<boolean | undefined>;
+  loginState: (ssoName: string) => Promise<LoginState>;
+}
+
+async function rowFor(cat: Catalog, s: Session, env: Env, { hasSecret, loginState }: Checks, cachedFor: (s: Session) => Promise<Credentials | undefined>): Promise<ListRow> {
   const base = { name: s.name, type: s.type, account: accountOf(s) ?? null, role: roleOf(s) ?? null, region: sessionRegion(s, cat) ?? null, source: s.type === "assume-role" ? s.source : null };
   if (s.type === "web-identity") return { ...base, state: "not-supported", expiration: null, detail: "not supported yet" };
   const hit = await cachedFor(s);
@@ -63,7 +75,7 @@ async function rowFor(cat: Catalog, s: Session, env: Env, hasSecret: (name: stri
     if (has === undefined) return { ...base, state: "unknown", expiration: null, detail: "keyring unavailable" };
   }
   if (root.type === "sso") {
-    const login = await loginState(cat, root.sso_session);
+    const login = await loginState(root.sso_session);
     if (login === "needs-login") return { ...base, state: "needs-login", expiration: null, detail: `needs login (sesame login ${root.sso_session})` };
     if (login === "unknown") return { ...base, state: "unknown", expiration: null, detail: "keyring unavailable" };
   }
@@ -78,31 +90,28 @@ function quietKeyring(env: Env): boolean {
   return (env.SESAME_KEYRING || "os") === "os" || !!env.SESAME_FILE_PASSPHRASE;
 }
 
-const loginStates = new Map<string, Promise<"ok" | "needs-login" | "unknown">>();
-/** Signed in (or silently renewable) or not, per sso-session, asked once. */
-function loginState(cat: Catalog, ssoName: string, env: Env = process.env): Promise<"ok" | "needs-login" | "unknown"> {
-  let p = loginStates.get(ssoName);
-  if (!p) {
-    p = (async () => {
-      try {
-        const sso = cat.ssoSessions.get(ssoName)!;
-        const { openSecretStore } = await import("../store/open-secret-store.ts");
-        const { loadToken, loadRegistration } = await import("../sso/tokens.ts");
-        const { readAwsCliToken } = await import("../sso/aws-cli-cache.ts");
-        const store = openSecretStore(env, cat.file);
-        const t = await loadToken(store, ssoName);
-        const now = Date.now();
-        if (t && t.expiresAt > now + 60_000) return "ok";
-        if (t?.refreshToken && ((await loadRegistration(store, ssoName))?.expiresAt ?? 0) > now) return "ok";
-        const cli = readAwsCliToken(sso, env);
-        return cli && cli.expiresAt > now + 60_000 ? "ok" : "needs-login";
-      } catch {
-        return "unknown";
-      }
-    })();
-    loginStates.set(ssoName, p);
-  }
-  return p;
+type LoginState = "ok" | "needs-login" | "unknown";
+
+/** Signed in (or silently renewable) or not, per sso-session, asked once per listing, with the listing's env. */
+function loginChecker(cat: Catalog, env: Env): (ssoName: string) => Promise<LoginState> {
+  const memo = new Map<string, Promise<LoginState>>();
+  return (ssoName) => {
+    let p = memo.get(ssoName);
+    if (!p) {
+      p = (async (): Promise<LoginState> => {
+        try {
+          const { openSecretStore } = await import("../store/open-secret-store.ts");
+          const { signInState } = await import("../sso/sign-in-state.ts");
+          const s = await signInState(cat.ssoSessions.get(ssoName)!, openSecretStore(env, cat.file), env, Date.now());
+          return s.state === "expired" || s.state === "none" ? "needs-login" : "ok";
+        } catch {
+          return "unknown";
+        }
+      })();
+      memo.set(ssoName, p);
+    }
+    return p;
+  };
 }
 
 function secretChecker(cat: Catalog, env: Env): (name: string) => Promise<boolean | undefined> {
@@ -127,15 +136,3 @@ function secretChecker(cat: Catalog, env: Env): (name: string) => Promise<boolea
     return p;
   };
 }
-
-/** "14:05" today, "Nov 27 14:05" otherwise (local time: PRODUCT.md's "cached until …"). The first local-time
- *  conversion of a process loads the time-zone database (~3.6 ms, most of the floor), once. */
-export function clock(d: Date, nowMs: number): string {
-  const hm = `${String(d.getHours()).padStart(2, "0")}:${String(d.getMinutes()).padStart(2, "0")}`;
-  const now = new Date(nowMs);
-  if (d.getDate() === now.getDate() && d.getMonth() === now.getMonth() && d.getFullYear() === now.getFullYear()) return hm;
-  // A fixed table, not toLocaleString: that would load locale data for one word.
-  return `${MONTHS[d.getMonth()]} ${d.getDate()} ${hm}`;
-}
-
-const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];

@@ -2,23 +2,13 @@
 import { writeSync } from "node:fs";
 import { catalogPath } from "../locations.ts";
 import { loadCatalog } from "../catalog/load.ts";
-import type { Catalog, SsoSessionDef } from "../catalog/types.ts";
 import { realDeps } from "../credentials/deps.ts";
-import { CatalogError, EXIT } from "../errors.ts";
+import { ssoSessionNamed } from "../catalog/catalog.ts";
+import { EXIT } from "../errors.ts";
 import { login } from "../sso/login.ts";
 import { streamUi } from "../sso/login-ui.ts";
-import { clock } from "./list.ts";
+import { clock } from "../output/clock.ts";
 import type { Env } from "../types.ts";
-
-export function ssoSessionNamed(cat: Catalog, name: string): SsoSessionDef {
-  const sso = cat.ssoSessions.get(name);
-  if (sso) return sso;
-  // Accept a session name too: `sesame login dev-admin` logs in to the SSO that session uses.
-  const s = cat.sessions.get(name);
-  if (s?.type === "sso") return cat.ssoSessions.get(s.sso_session)!;
-  const names = [...cat.ssoSessions.keys()];
-  throw new CatalogError(cat.file, undefined, `no sso-session named "${name}"`, names.length ? `known sso-sessions: ${names.join(", ")}` : `add [sso-session.${name}] with sso_start_url and sso_region`);
-}
 
 export async function loginCommand(name: string, opts: { config?: string; deviceCode?: boolean; browser?: boolean; force?: boolean }, env: Env = process.env): Promise<void> {
   const cat = loadCatalog(catalogPath(opts.config, env));

@@ -5,11 +5,11 @@ import { catalogPath, cacheDir, stateDir } from "../locations.ts";
 import { loadCatalog } from "../catalog/load.ts";
 import { realDeps } from "../credentials/deps.ts";
 import { forgetRoot } from "../credentials/forget.ts";
-import { lockTimeoutMs, withLock } from "../store/lock.ts";
-import { ssoLockPath } from "../sso/access-token.ts";
+import { withLock } from "../store/lock.ts";
+import { ssoLock } from "../sso/access-token.ts";
 import { removeAwsCliToken } from "../sso/aws-cli-cache.ts";
 import { forgetRegistration, forgetToken, loadToken } from "../sso/tokens.ts";
-import { ssoSessionNamed } from "./login.ts";
+import { ssoSessionNamed } from "../catalog/catalog.ts";
 import type { Env } from "../types.ts";
 
 export async function logoutCommand(name: string | undefined, opts: { config?: string }, env: Env = process.env): Promise<void> {
@@ -30,7 +30,8 @@ export async function logoutCommand(name: string | undefined, opts: { config?: s
     }
     if (t) removeAwsCliToken(sso, t.accessToken, env);
     // Under the SSO's lock: a silent refresh in flight must not save a token after we forgot it.
-    await withLock(ssoLockPath(d, sso.name), { timeoutMs: lockTimeoutMs(env), staleMs: 15 * 60_000, what: `signing out of "${sso.name}"` }, async () => {
+    const lock = ssoLock(d, sso.name, "signing out of");
+    await withLock(lock.path, lock.opts, async () => {
       await forgetToken(store, sso.name);
       await forgetRegistration(store, sso.name);
     });

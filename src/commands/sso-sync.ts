@@ -4,11 +4,12 @@ import { readFileSync, writeSync } from "node:fs";
 import { catalogPath } from "../locations.ts";
 import { loadCatalog } from "../catalog/load.ts";
 import { realDeps } from "../credentials/deps.ts";
+import { REGION_RE } from "../catalog/validate.ts";
 import { UsageError } from "../errors.ts";
 import { writeFileAtomic } from "../runtime/files.ts";
 import { ssoAccessToken } from "../sso/access-token.ts";
-import { diffText, planSync, type Assignment } from "../sso/sync-catalog.ts";
-import { ssoSessionNamed } from "./login.ts";
+import { diffText, planSync, type Assignment } from "../catalog/sso-sync-plan.ts";
+import { ssoSessionNamed } from "../catalog/catalog.ts";
 import { mapBounded } from "../runtime/map-bounded.ts";
 import type { Env } from "../types.ts";
 
@@ -16,7 +17,7 @@ export async function ssoSyncCommand(name: string, opts: { config?: string; dryR
   const file = catalogPath(opts.config, env);
   const cat = loadCatalog(file);
   const sso = ssoSessionNamed(cat, name);
-  if (opts.region !== undefined && !/^[a-z]{2}(-[a-z]+)+-\d{1,2}$/.test(opts.region)) throw new UsageError(`--region "${opts.region}" is not an AWS region name`, "use a name such as eu-west-1");
+  if (opts.region !== undefined && !REGION_RE.test(opts.region)) throw new UsageError(`--region "${opts.region}" is not an AWS region name`, "use a name such as eu-west-1");
   const d = realDeps(cat, env);
   const token = await ssoAccessToken(sso, d);
   const portal = await d.ssoPortal();

@@ -1,10 +1,10 @@
-// The AWS console federation sign-in URL (shared/aws-wire.md §6): session credentials → a sign-in token
+// The AWS console federation sign-in URL (docs/console.md): session credentials → a sign-in token
 // from the federation endpoint → a login URL that opens the console signed in as those credentials.
 // Everything here but getSigninToken is pure. The sign-in token and the Session parameter are secrets:
 // they are never logged, and no error message carries the URLs that hold them.
+import { NOT_STS_NAME_CHAR } from "../catalog/validate.ts";
 import { EXIT, SesameError, UsageError } from "../errors.ts";
-import type { Credentials } from "../types.ts";
-import type { Env } from "../types.ts";
+import type { Credentials, Env } from "../types.ts";
 
 export type Partition = "aws" | "aws-cn" | "aws-us-gov";
 
@@ -77,7 +77,7 @@ export function consoleHome(partition: Partition, region: string): string {
 
 /** GetFederationToken's Name: the session name in STS's character set, 2–32 characters. */
 export function federatedUserName(session: string): string {
-  let n = session.replace(/[^\w+=,.@-]/g, "-").slice(0, 32);
+  let n = session.replace(NOT_STS_NAME_CHAR, "-").slice(0, 32);
   if (n.length < 2) n = `sesame-${n}`.replace(/-$/, "");
   return n;
 }

@@ -4,7 +4,7 @@ import type { AssumeRoleSession, Catalog } from "../catalog/types.ts";
 import type { AssumeRoleParams } from "../aws/sts-types.ts";
 import { REVOKED_CODES } from "../aws/errors.ts";
 import { AwsRefused } from "../errors.ts";
-import { stsRegion } from "./identity.ts";
+import { stsCallRegion } from "../catalog/catalog.ts";
 import { durationAndMfa } from "./mfa-params.ts";
 import { defaultRoleSessionName } from "./session-name.ts";
 import type { Credentials, Deps, Provider } from "./types.ts";
@@ -21,13 +21,13 @@ export function assumeRole(s: AssumeRoleSession, cat: Catalog, source: Provider,
     if (s.external_id) p.externalId = s.external_id;
     const sts = await d.sts();
     try {
-      return await sts.assumeRole(creds, stsRegion(s, cat), p, s.source);
+      return await sts.assumeRole(creds, stsCallRegion(s, cat), p, s.source);
     } catch (e) {
       if (!dropSource || !creds.sessionToken || !(e instanceof AwsRefused) || !REVOKED_CODES.has(e.awsCode)) throw e;
       await dropSource();
       writeSync(2, `sesame: AWS refused the cached credentials of "${s.source}" (${e.awsCode}): dropped them, fetching new ones\n`);
       try {
-        return await sts.assumeRole(await source(), stsRegion(s, cat), p, s.source);
+        return await sts.assumeRole(await source(), stsCallRegion(s, cat), p, s.source);
       } catch (again) {
         // refused again: do not leave that entry behind either
         if (again instanceof AwsRefused && REVOKED_CODES.has(again.awsCode)) await dropSource();

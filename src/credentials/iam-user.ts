@@ -3,7 +3,7 @@
 import type { Catalog, IamUserSession } from "../catalog/types.ts";
 import { NeedsInput } from "../errors.ts";
 import { getAccessKey } from "../store/iam-user-keys.ts";
-import { stsRegion } from "./identity.ts";
+import { stsCallRegion } from "../catalog/catalog.ts";
 import { durationAndMfa } from "./mfa-params.ts";
 import type { Credentials, Deps, Provider } from "./types.ts";
 
@@ -12,6 +12,6 @@ export function iamUser(s: IamUserSession, cat: Catalog, d: Deps): Provider {
     const key = await getAccessKey(await d.secrets(), s.name);
     if (!key) throw new NeedsInput("secret.missing", `no access key is stored for "${s.name}"`, `run: sesame secret set ${s.name}`);
     const p = await durationAndMfa(s, d);
-    return (await d.sts()).getSessionToken(key, stsRegion(s, cat), p, s.name);
+    return (await d.sts()).getSessionToken(key, stsCallRegion(s, cat), p, s.name);
   };
 }

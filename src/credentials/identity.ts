@@ -12,11 +12,6 @@ import { catalogIdentity } from "../store/catalog-identity.ts";
 import { readGeneration, rootKey } from "../store/generation.ts";
 import type { Env } from "../types.ts";
 
-/** catalog.ts holds the one region rule. */
-export function stsRegion(s: Session, cat: Catalog): string {
-  return stsCallRegion(s, cat);
-}
-
 /** `generation`: of the chain's root of trust (store/generation.ts); "" before its first secret change. */
 export function hopIdentity(cat: Catalog, s: Session, env: Env = process.env, generation = ""): string {
   const parts = hopParts(cat, s, env, new Set(), generation);
@@ -35,13 +30,13 @@ function rootParts(cat: Catalog, s: Session, env: Env, seen: Set<string>, gen: s
     case "iam-user":
       // The keyring (backend, service, file) and the catalog are part of it: another store, or another
       // catalog's session of the same name, holds another key (store/catalog-secrets.ts).
-      return ["iam-user/1", s.name, s.mfa_serial ?? null, s.duration_seconds ?? null, stsRegion(s, cat), endpointOverride("STS", env) ?? null,
+      return ["iam-user/1", s.name, s.mfa_serial ?? null, s.duration_seconds ?? null, stsCallRegion(s, cat), endpointOverride("STS", env) ?? null,
         ...keyringParts(cat, env)];
     case "assume-role": {
       const src = cat.sessions.get(s.source);
       if (!src) throw new Error(`missing source ${s.source}`);
       return ["assume-role/1", s.name, s.role_arn, s.external_id ?? null, s.role_session_name ?? defaultRoleSessionName(env), s.duration_seconds ?? null,
-        s.mfa_serial ?? null, stsRegion(s, cat), endpointOverride("STS", env) ?? null, hopParts(cat, src, env, seen, gen)];
+        s.mfa_serial ?? null, stsCallRegion(s, cat), endpointOverride("STS", env) ?? null, hopParts(cat, src, env, seen, gen)];
     }
     case "sso": {
       const sso = cat.ssoSessions.get(s.sso_session);
@@ -52,7 +47,7 @@ function rootParts(cat: Catalog, s: Session, env: Env, seen: Set<string>, gen: s
     }
     case "web-identity":
       return ["web-identity/1", s.name, s.role_arn, s.web_identity_token_file ?? null, s.web_identity_token_command ?? null, s.role_session_name ?? defaultRoleSessionName(env),
-        s.duration_seconds ?? null, stsRegion(s, cat), endpointOverride("STS", env) ?? null];
+        s.duration_seconds ?? null, stsCallRegion(s, cat), endpointOverride("STS", env) ?? null];
   }
 }
 

@@ -4,6 +4,7 @@
 // (/etc/passwd), as Deno's os.userInfo does: Bun's says "unknown" in some sandboxes, and the compiled
 // binary and `deno run src/main.ts` must name the same user.
 import type { Env } from "../types.ts";
+import { NOT_STS_NAME_CHAR } from "../catalog/validate.ts";
 
 let osUser: string | undefined;
 let last: { user: string; name: string } | undefined;
@@ -48,6 +49,6 @@ export function userInPasswd(passwd: string, uid: number): string | undefined {
 }
 
 export function cleanSessionName(user: string): string {
-  const cleaned = user.replace(/[^\w+=,.@-]/g, "-").replace(/-+/g, "-").replace(/^-|-$/g, "");
+  const cleaned = user.replace(NOT_STS_NAME_CHAR, "-").replace(/-+/g, "-").replace(/^-|-$/g, "");
   return cleaned ? `sesame-${cleaned}`.slice(0, 64) : "sesame";
 }

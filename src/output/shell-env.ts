@@ -1,7 +1,7 @@
 // The environment a session's credentials become (shared by `exec` and `env`) and its rendering as
 // sh (also for bash and zsh), fish or PowerShell statements. Pure: no I/O, so quoting is tested directly.
-import type { Credentials } from "../types.ts";
-import type { Env } from "../types.ts";
+import type { Credentials, Env } from "../types.ts";
+import { isoSeconds } from "../runtime/iso-time.ts";
 
 /** The names `env --shell` takes (and completion offers); bash and zsh get sh syntax. */
 export const SHELLS = ["sh", "bash", "zsh", "fish", "powershell"] as const;
@@ -32,7 +32,7 @@ export function credentialEnv(c: Credentials, region: string | undefined): EnvCh
   if (c.sessionToken) set.push(["AWS_SESSION_TOKEN", c.sessionToken]);
   else unset.push("AWS_SESSION_TOKEN");
   // Same format as the credential_process JSON (no milliseconds).
-  if (c.expiration) set.push(["AWS_CREDENTIAL_EXPIRATION", c.expiration.toISOString().replace(/\.\d{3}Z$/, "Z")]);
+  if (c.expiration) set.push(["AWS_CREDENTIAL_EXPIRATION", isoSeconds(c.expiration)]);
   else unset.push("AWS_CREDENTIAL_EXPIRATION");
   if (region) set.push(["AWS_REGION", region], ["AWS_DEFAULT_REGION", region]);
   unset.push("AWS_SECURITY_TOKEN", "AWS_PROFILE", "AWS_DEFAULT_PROFILE");

@@ -2,6 +2,7 @@
 // name, fsynced, then renamed over the target, so a reader never sees a partial file.
 import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, unlinkSync, writeSync, chmodSync, statSync } from "node:fs";
 import { dirname, join, basename } from "node:path";
+import { randomHex } from "../runtime/random-hex.ts";
 
 /** Creates the folder (and missing parents) 0700. A folder that already exists is left exactly as it is:
  * it may be the user's or a team's (~/.aws, the folder of a --config catalog, a setgid share), and its
@@ -23,7 +24,7 @@ export function ensurePrivateDir(dir: string): void {
 export function writeFileAtomic(path: string, data: string | Uint8Array): void {
   const dir = dirname(path);
   ensurePrivateDir(dir);
-  const tmp = join(dir, `.${basename(path)}.${process.pid}.${Buffer.from(crypto.getRandomValues(new Uint8Array(4))).toString("hex")}.tmp`);
+  const tmp = join(dir, `.${basename(path)}.${process.pid}.${randomHex(4)}.tmp`);
   const fd = openSync(tmp, "wx", 0o600);
   try {
     const buf = typeof data === "string" ? new TextEncoder().encode(data) : data;

@@ -3,11 +3,11 @@
 // refresh token is saved atomically there); otherwise a valid token left by `aws sso login`; otherwise
 // "login needed". Parallel callers wait on the same lock, so a login in progress is waited for.
 import { join } from "node:path";
-import { createHash } from "node:crypto";
+import { sha256HexSync } from "../runtime/sha256-sync.ts";
 import type { SsoSessionDef } from "../catalog/types.ts";
 import { SsoOidcError } from "../aws/sso-types.ts";
 import { NeedsInput } from "../errors.ts";
-import { lockTimeoutMs, withLock } from "../store/lock.ts";
+import { lockTimeoutMs, withLock, type LockOptions } from "../store/lock.ts";
 import type { SsoEffects } from "./effects.ts";
 import { readAwsCliToken, writeAwsCliToken } from "./aws-cli-cache.ts";
 import { loadRegistration, loadToken, saveToken, type SsoToken } from "./tokens.ts";
@@ -15,7 +15,7 @@ import { loadRegistration, loadToken, saveToken, type SsoToken } from "./tokens.
 /** botocore refreshes SSO tokens with 15 minutes left, the JS SDK with 5: sesame takes the earlier. */
 export const TOKEN_REFRESH_WINDOW_MS = 15 * 60_000;
 /** A token with less than this left is not worth using for a call. */
-const TOKEN_USABLE_MS = 60_000;
+export const TOKEN_USABLE_MS = 60_000;
 
 export class LoginNeeded extends NeedsInput {
   constructor(readonly sso: string, why: string) {
@@ -23,9 +23,18 @@ export class LoginNeeded extends NeedsInput {
   }
 }
 
-export function ssoLockPath(d: Pick<SsoEffects, "cacheDir">, sso: string): string {
-  return join(d.cacheDir, `sso-${createHash("sha256").update(sso).digest("hex").slice(0, 32)}.lock`);
+/**
+ * The per-SSO lock: signing in, a silent refresh and signing out of one sso-session wait for each other.
+ * A sign-in holds it while the user answers in the browser, so a holder is stale only after 15 minutes.
+ * `timeoutMs`: how long to wait for it (a sign-in waits as long as another one may take).
+ */
+export function ssoLock(d: Pick<SsoEffects, "cacheDir" | "env">, sso: string, doing: "signing in to" | "signing out of" = "signing in to", timeoutMs = lockTimeoutMs(d.env)): { path: string; opts: LockOptions } {
+  return {
+    path: join(d.cacheDir, `sso-${sha256HexSync(sso).slice(0, 32)}.lock`),
+    opts: { timeoutMs, staleMs: SSO_LOCK_STALE_MS, what: `${doing} "${sso}"` },
+  };
 }
+const SSO_LOCK_STALE_MS = 15 * 60_000;
 
 export async function ssoAccessToken(sso: SsoSessionDef, d: SsoEffects): Promise<string> {
   const store = await d.secrets();
@@ -35,7 +44,8 @@ export async function ssoAccessToken(sso: SsoSessionDef, d: SsoEffects): Promise
   const first = await loadToken(store, sso.name);
   if (first && usable(first, TOKEN_REFRESH_WINDOW_MS)) return first.accessToken;
 
-  return withLock(ssoLockPath(d, sso.name), { timeoutMs: lockTimeoutMs(d.env), staleMs: 15 * 60_000, what: `signing in to "${sso.name}"` }, async () => {
+  const lock = ssoLock(d, sso.name);
+  return withLock(lock.path, lock.opts, async () => {
     const t = await loadToken(store, sso.name); // a parallel refresh or login may have finished meanwhile
     if (t && usable(t, TOKEN_REFRESH_WINDOW_MS)) return t.accessToken;
     if (t?.refreshToken && t.startUrl === sso.sso_start_url) {
@@ -69,7 +79,8 @@ async function refresh(sso: SsoSessionDef, t: SsoToken, d: SsoEffects): Promise<
 /** The portal refused `rejected` (revoked, or expired early): refresh once, under the lock, if possible. */
 export async function refreshAfterRejection(sso: SsoSessionDef, rejected: string, d: SsoEffects): Promise<string | undefined> {
   const store = await d.secrets();
-  return withLock(ssoLockPath(d, sso.name), { timeoutMs: lockTimeoutMs(d.env), staleMs: 15 * 60_000, what: `signing in to "${sso.name}"` }, async () => {
+  const lock = ssoLock(d, sso.name);
+  return withLock(lock.path, lock.opts, async () => {
     const t = await loadToken(store, sso.name);
     if (t && t.accessToken !== rejected && t.expiresAt - d.now() > TOKEN_USABLE_MS) return t.accessToken; // someone already did
     if (!t?.refreshToken) return undefined;

@@ -1,4 +1,4 @@
-// Interop with the AWS CLI's SSO token cache (~/.aws/sso/cache/<sha1>.json, shared/aws-wire.md §4.2):
+// Interop with the AWS CLI's SSO token cache (~/.aws/sso/cache/<sha1>.json, its format in docs/sso.md):
 // a valid token that `aws sso login` left there is used instead of asking for another login, and with
 // share_with_aws_cli sesame writes its own token there so `aws` commands work too.
 import { createHash } from "node:crypto";
@@ -10,6 +10,7 @@ import type { ClientRegistration } from "../aws/sso-types.ts";
 import { writeFileAtomic } from "../runtime/files.ts";
 import type { SsoToken } from "./tokens.ts";
 import type { Env } from "../types.ts";
+import { isoSeconds } from "../runtime/iso-time.ts";
 
 
 const sha1 = (s: string) => createHash("sha1").update(s, "utf8").digest("hex");
@@ -41,12 +42,11 @@ export function readAwsCliToken(sso: SsoSessionDef, env: Env): SsoToken | undefi
 
 /** Writes the token in the CLI's own format (single-line JSON, 0600), under the sso-session name's hash. */
 export function writeAwsCliToken(sso: SsoSessionDef, t: SsoToken, client: ClientRegistration | undefined, env: Env): void {
-  const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, "Z");
-  const o: Record<string, string> = { startUrl: sso.sso_start_url, region: sso.sso_region, accessToken: t.accessToken, expiresAt: iso(t.expiresAt) };
+  const o: Record<string, string> = { startUrl: sso.sso_start_url, region: sso.sso_region, accessToken: t.accessToken, expiresAt: isoSeconds(new Date(t.expiresAt)) };
   if (client) {
     o.clientId = client.clientId;
     o.clientSecret = client.clientSecret;
-    o.registrationExpiresAt = iso(client.expiresAt);
+    o.registrationExpiresAt = isoSeconds(new Date(client.expiresAt));
   }
   if (t.refreshToken) o.refreshToken = t.refreshToken;
   writeFileAtomic(awsCliCacheFiles(sso, env)[0]!, JSON.stringify(o));

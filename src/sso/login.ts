@@ -7,7 +7,7 @@ import { SsoOidcError, type ClientRegistration, type SsoOidcAdapter } from "../a
 import { NeedsInput } from "../errors.ts";
 import type { SsoEffects } from "./effects.ts";
 import { acquire } from "../store/lock.ts";
-import { ssoLockPath, TOKEN_REFRESH_WINDOW_MS } from "./access-token.ts";
+import { ssoLock, TOKEN_REFRESH_WINDOW_MS } from "./access-token.ts";
 import { writeAwsCliToken } from "./aws-cli-cache.ts";
 import { endpointOverride } from "../aws/endpoints.ts";
 import { canOpenBrowser, openBrowser } from "../runtime/browser.ts";
@@ -32,7 +32,9 @@ const PKCE_GRANTS = ["authorization_code", "refresh_token"];
 export type LoginResult = { token: SsoToken; already: boolean; flow: "device" | "browser" | "none" };
 
 export async function login(sso: SsoSessionDef, d: SsoEffects, o: LoginOptions): Promise<LoginResult> {
-  const release = await acquire(ssoLockPath(d, sso.name), { timeoutMs: 15 * 60_000, staleMs: 15 * 60_000, what: `signing in to "${sso.name}"` });
+  // A sign-in waits for another one in progress as long as that one may take.
+  const lock = ssoLock(d, sso.name, "signing in to", 15 * 60_000);
+  const release = await acquire(lock.path, lock.opts);
   o.onLock?.(release);
   try {
     const store = await d.secrets();

@@ -1,7 +1,7 @@
 // Encrypted credential cache: one file per hop, named sha256(hop identity), holding
 // magic | 12-byte IV | AES-256-GCM(ciphertext + tag) with the hop identity as associated data, so an
 // entry moved to another name, edited, truncated or made with another key is a miss — never served.
-// WebCrypto, not node:crypto: it is the cheaper import on the warm path (shared/PERF-NOTES.md).
+// WebCrypto, not node:crypto: it is the cheaper import on the warm path (docs/performance.md).
 // Reading statically imports neither node:fs nor node:path (see runtime/read-file.ts); writing loads them.
 import type { Credentials } from "../types.ts";
 import { joinPath as join } from "../runtime/paths.ts";
@@ -54,10 +54,11 @@ export async function entryReader(loc: CacheLocation, count: number): Promise<(i
   if (count < MANY_ENTRIES) return (identity) => readEntry(loc, identity); // loading node:crypto would cost more
   const raw = await readCacheKey(loc.stateDir);
   if (!raw) return async () => undefined;
-  const { createDecipheriv, createHash } = await import("node:crypto");
+  const { createDecipheriv } = await import("node:crypto");
+  const { sha256HexSync } = await import("../runtime/sha256-sync.ts");
   const readFile = await folderReader(loc.cacheDir);
   return async (identity) => {
-    const blob = readFile(createHash("sha256").update(identity).digest("hex") + ".cred");
+    const blob = readFile(sha256HexSync(identity) + ".cred");
     if (!blob || blob.length < MAGIC.length + 12 + 16 || !MAGIC.every((b, i) => blob[i] === b)) return undefined;
     try {
       const d = createDecipheriv("aes-256-gcm", raw, blob.subarray(4, 16));

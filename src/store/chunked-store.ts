@@ -11,6 +11,7 @@
 // write removed it meanwhile, reads the new header again), and the hash proves the parts belong together.
 import type { SecretStore } from "./secret-store.ts";
 import { sha256Hex as sha256 } from "../runtime/sha256.ts";
+import { randomHex } from "../runtime/random-hex.ts";
 
 const HEADER = "sesame-parts/1";
 const READ_ATTEMPTS = 4;
@@ -60,7 +61,7 @@ export function chunkedStore(inner: SecretStore, maxChars: number, exclusive: <T
       if (value.length <= maxChars && !value.startsWith(HEADER)) {
         await inner.set(account, value);
       } else {
-        const gen = Array.from(crypto.getRandomValues(new Uint8Array(6)), (b) => b.toString(16).padStart(2, "0")).join("");
+        const gen = randomHex(6);
         const parts = split(value, maxChars);
         for (const [i, part] of parts.entries()) await inner.set(partAccount(account, gen, i), part);
         await inner.set(account, `${HEADER} ${gen} ${parts.length} ${await sha256(value)}`);

@@ -6,6 +6,7 @@
 import type { Catalog, Session } from "../catalog/types.ts";
 import { joinPath } from "../runtime/paths.ts";
 import { readFileBytes } from "../runtime/read-file.ts";
+import { randomHex } from "../runtime/random-hex.ts";
 
 /** The root of trust a session's credentials come from. */
 export function rootKey(cat: Catalog, s: Session): string {
@@ -33,6 +34,6 @@ export async function readGeneration(stateDir: string, root: string): Promise<st
 
 export async function bumpGeneration(stateDir: string, root: string): Promise<void> {
   const { writeFileAtomic } = await import("../runtime/files.ts");
-  const word = Array.from(crypto.getRandomValues(new Uint8Array(12)), (b) => b.toString(16).padStart(2, "0")).join("");
+  const word = randomHex(12);
   writeFileAtomic(fileFor(stateDir, root), word + "\n");
 }

@@ -7,7 +7,7 @@
 // in the same folder (sesame's data folder). A reader is not locked out: when the item it found vanishes
 // under it (a delete in between), the Secret Service answers "No such interface …Secret.Item" or "Object
 // does not exist", and the read is simply tried again.
-import { createHash } from "node:crypto";
+import { sha256HexSync } from "../runtime/sha256-sync.ts";
 import process from "node:process";
 import { KeyringError } from "../errors.ts";
 import { dataDir } from "../locations.ts";
@@ -92,7 +92,7 @@ const RETRIES = 3;
  * to unlock it: a holder that is still alive keeps the lock for up to a minute.
  */
 function writerLock(service: string, account: string, env: Env): { path: string; opts: Parameters<typeof withLock>[1] } {
-  const id = createHash("sha256").update(`${service}\0${account}`).digest("hex").slice(0, 32);
+  const id = sha256HexSync(`${service}\0${account}`).slice(0, 32);
   return {
     path: joinPath(dataDir(env), `os-keyring-${id}.lock`),
     opts: { timeoutMs: lockTimeoutMs(env), staleMs: 60_000, what: `writing "${account}" to the OS keyring` },

@@ -8,7 +8,8 @@ import { CatalogError } from "../../src/errors.ts";
 import { parseToml } from "../../src/catalog/parse.ts";
 import { validateCatalog } from "../../src/catalog/validate.ts";
 import { chainOf, hopIdentity } from "../../src/credentials/identity.ts";
-import { parseIni, renderLines, profileOfHeader } from "../../src/awsconfig/ini.ts";
+import { parseIni, profileOfHeader } from "../../src/awsconfig/ini.ts";
+import { renderLines } from "../../src/text/lines.ts";
 import { isManaged, ownedEnd, syncProfiles, type WantedProfile } from "../../src/awsconfig/managed.ts";
 import { budget, count, figure, SEED } from "./support.ts";
 

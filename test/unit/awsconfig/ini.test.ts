@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
-import { bomOf, dominantLineEnding, lineEnding, parseIni, profileOfHeader, renderLines, splitLines } from "../../../src/awsconfig/ini.ts";
+import { bomOf, parseIni, profileOfHeader } from "../../../src/awsconfig/ini.ts";
+import { dominantLineEnding, lineEnding, renderLines, splitLines } from "../../../src/text/lines.ts";
 
 // Files a real ~/.aws/config can look like; each must come back byte for byte.
 const SAMPLES: Record<string, string> = {

@@ -4,7 +4,7 @@ import { describe, expect, test } from "bun:test";
 import { existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { sesameArgv, stableSelf } from "../../../src/commands/profiles-sync.ts";
+import { sesameArgv, stableSelf } from "../../../src/awsconfig/wanted-profiles.ts";
 import { awsConfigPath } from "../../../src/locations.ts";
 
 const MAIN = resolve(import.meta.dir, "../../../src/main.ts");

@@ -1,11 +1,22 @@
-// A small unified diff (the `diff -u` format) for `profiles sync --dry-run`: what would change, shown
-// the way every engineer already reads changes. Lines compare and print with their own endings, as
-// GNU diff does, so the output is a patch that `patch` applies, CRLF files included.
-import { splitLines } from "./ini.ts";
+// A small unified diff (the `diff -u` format) for the --dry-run of `profiles sync`, `import` and `sso sync`:
+// what would change, shown the way every engineer already reads changes. Lines compare with their own
+// endings, so a change of ending alone still shows. By default they also print with them, as GNU diff
+// does, so the output is a patch that `patch` applies, CRLF files included; `endings: "drop"` prints each
+// line with a plain \n instead (readable on a terminal; a last line without an ending is marked either way).
+import { splitLines } from "./lines.ts";
 
 type Op = { kind: " " | "-" | "+"; line: { text: string; eol: string }; a: number; b: number };
 
-export function unifiedDiff(before: string, after: string, fromName: string, toName: string, context = 3): string {
+export interface DiffOptions {
+  /** lines of context around each change (3, as diff -u) */
+  context?: number;
+  /** "keep": each line prints with its own ending; "drop": with \n */
+  endings?: "keep" | "drop";
+}
+
+export function unifiedDiff(before: string, after: string, fromName: string, toName: string, o: DiffOptions = {}): string {
+  const context = o.context ?? 3;
+  const keep = (o.endings ?? "keep") === "keep";
   if (before === after) return "";
   const a = splitLines(before);
   const b = splitLines(after);
@@ -18,7 +29,7 @@ export function unifiedDiff(before: string, after: string, fromName: string, toN
     const bStart = h.find((o) => o.kind !== "-")?.b ?? h[0]!.b;
     out += `@@ -${aLen ? aStart + 1 : aStart},${aLen} +${bLen ? bStart + 1 : bStart},${bLen} @@\n`;
     for (const o of h) {
-      out += `${o.kind}${o.line.text}${o.line.eol || "\n"}`;
+      out += `${o.kind}${o.line.text}${(keep && o.line.eol) || "\n"}`;
       if (o.line.eol === "") out += "\\ No newline at end of file\n";
     }
   }

@@ -2,7 +2,7 @@ import { expect, test } from "bun:test";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { unifiedDiff } from "../../../src/awsconfig/diff.ts";
+import { unifiedDiff } from "../../../src/text/diff.ts";
 
 test("no change, no output", () => {
   expect(unifiedDiff("a\nb\n", "a\nb\n", "x", "y")).toBe("");

@@ -1,5 +1,6 @@
 // `sesame sso sync NAME`, the pure part: given the catalog's text and the account/role assignments an
-// IAM Identity Center login reaches, compute the new catalog text. sesame owns one region of the file
+// IAM Identity Center login reaches, compute the new catalog text. It writes the catalog and talks to no
+// one (commands/sso-sync.ts asks the SSO portal), hence its home in catalog/. sesame owns one region of the file
 // per SSO, between two marker comments, and regenerates it; every byte outside it stays as it was.
 //
 //   # >>> sesame sso sync "corp" — generated; edits inside are replaced on the next sync >>>
@@ -29,8 +30,12 @@
 // Identity Center), so credential_process lines and profiles that name it keep working. Only its
 // comment follows the account's new name. Delete the region to have every name derived afresh.
 import { parse as parseTomlText } from "smol-toml";
-import { splitDotted } from "../catalog/parse.ts";
+import { HEADER_RE, KEYLINE_RE, splitDotted } from "./parse.ts";
+import { tomlKey, tomlString } from "./toml-write.ts";
+import { NAME_RE } from "./validate.ts";
 import { CatalogError, UsageError } from "../errors.ts";
+import { unifiedDiff } from "../text/diff.ts";
+import { dominantLineEnding, splitLines, type Eol } from "../text/lines.ts";
 
 export interface Assignment {
   accountId: string;
@@ -65,17 +70,11 @@ export interface SyncOptions {
   file?: string;
 }
 
-/** Valid sesame session and sso-session names (as in src/catalog/validate.ts). */
-const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9_.+@=-]{0,63}$/;
 const ACCOUNT_RE = /^\d{12}$/;
 const MAX_NAME = 64;
 /** Role part is cut here so a long permission set name still leaves room for the account. */
 const MAX_ROLE = 40;
 
-const KEY = String.raw`(?:[A-Za-z0-9_-]+|"(?:[^"\\]|\\.)*"|'[^']*')`;
-const DOTTED = String.raw`${KEY}(?:\s*\.\s*${KEY})*`;
-const HEADER_RE = new RegExp(String.raw`^\s*\[\s*(${DOTTED})\s*\]`);
-const KEYLINE_RE = new RegExp(String.raw`^\s*${DOTTED}\s*=`);
 const BEGIN_RE = /^# >>> sesame sso sync "([^"]*)".*>>>\s*$/;
 const END_RE = /^# <<< sesame sso sync "([^"]*)" <<<\s*$/;
 
@@ -89,46 +88,28 @@ export function endMarker(ssoName: string): string {
 
 interface Line {
   text: string;
-  eol: "" | "\n" | "\r\n";
+  eol: Eol;
   /** offset of the line's first character in the file */
   start: number;
   /** 0-based line number */
   n: number;
 }
 
-/** Lines with their own endings; joining text+eol of every line gives the input back. */
-function splitLines(text: string): Line[] {
-  const out: Line[] = [];
-  let i = 0;
-  while (i < text.length) {
-    const nl = text.indexOf("\n", i);
-    if (nl === -1) {
-      out.push({ text: text.slice(i), eol: "", start: i, n: out.length });
-      break;
-    }
-    const crlf = nl > i && text[nl - 1] === "\r";
-    out.push({ text: text.slice(i, crlf ? nl - 1 : nl), eol: crlf ? "\r\n" : "\n", start: i, n: out.length });
-    i = nl + 1;
-  }
-  return out;
-}
-
-/** The file's line ending: CRLF when most of its lines end so, else LF (also for a file without any). */
-function lineEnding(lines: Line[]): "\n" | "\r\n" {
-  let crlf = 0;
-  let lf = 0;
-  for (const l of lines) {
-    if (l.eol === "\r\n") crlf++;
-    else if (l.eol === "\n") lf++;
-  }
-  return crlf > lf ? "\r\n" : "\n";
+/** The file's lines with their offsets; joining text+eol of every line gives the input back. */
+function linesOf(text: string): Line[] {
+  let start = 0;
+  return splitLines(text).map((l, n) => {
+    const line = { ...l, start, n };
+    start += l.text.length + l.eol.length;
+    return line;
+  });
 }
 
 /** `[a.b]` header → its dotted parts; undefined for other lines and `[[arrays]]`. */
 function headerParts(line: string): string[] | undefined {
   if (line.trimStart().startsWith("[[")) return undefined;
   const h = HEADER_RE.exec(line);
-  return h ? splitDotted(h[1] ?? "") : undefined;
+  return h ? splitDotted(h[2] ?? "") : undefined;
 }
 
 /** What a generated table in the region held: enough to recognise it on the next sync. */
@@ -199,31 +180,6 @@ function unquote(v: string): string {
   }
 }
 
-/** A TOML basic string. */
-function str(s: string): string {
-  return `"${s.replace(/[\\"\u0000-\u001f\u007f]/g, (c) => {
-    switch (c) {
-      case "\\":
-        return "\\\\";
-      case '"':
-        return '\\"';
-      case "\n":
-        return "\\n";
-      case "\t":
-        return "\\t";
-      case "\r":
-        return "\\r";
-      default:
-        return `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`;
-    }
-  })}"`;
-}
-
-/** A session name as a TOML key: bare when it can be, quoted otherwise (names hold no quote or backslash). */
-function tomlKey(name: string): string {
-  return /^[A-Za-z0-9_-]+$/.test(name) ? name : str(name);
-}
-
 /** Text fit for a one-line comment: TOML allows no control characters there but tab. */
 function commentText(s: string): string {
   return s.replace(/[\u0000-\u0008\u000a-\u001f\u007f]+/g, " ").trim();
@@ -286,8 +242,8 @@ export function planSync(catalogText: string, ssoName: string, assignments: Assi
     if (!ACCOUNT_RE.test(a.accountId)) throw new UsageError(`account id "${a.accountId}" (${a.accountName}) is not a 12-digit AWS account id`);
     if (a.roleName === "") throw new UsageError(`an empty role name was listed for account ${a.accountId}`);
   }
-  const lines = splitLines(catalogText);
-  const eol = lineEnding(lines);
+  const lines = linesOf(catalogText);
+  const eol = dominantLineEnding(catalogText);
   const region = findRegion(lines, ssoName, file);
   const inside = region ? lines.slice(region.begin + 1, region.end) : [];
   const outside = region ? [...lines.slice(0, region.begin), ...lines.slice(region.end + 1)] : lines;
@@ -372,7 +328,7 @@ export function planSync(catalogText: string, ssoName: string, assignments: Assi
     const table: Record<string, string> = { type: "sso", sso_session: ssoName, sso_account_id: a.accountId, sso_role_name: a.roleName };
     if (r !== undefined) table.region = r;
     expected.set(name, table);
-    const body = [`# ${commentText(a.accountName)} (${a.accountId})`, `[session.${tomlKey(name)}]`, ...Object.entries(table).map(([k2, v]) => `${k2} = ${str(v)}`)];
+    const body = [`# ${commentText(a.accountName)} (${a.accountId})`, `[session.${tomlKey(name)}]`, ...Object.entries(table).map(([k2, v]) => `${k2} = ${tomlString(v)}`)];
     entries.push({ name, sortAccount: a.accountName, sortRole: a.roleName, sortId: a.accountId, text: body.map((l) => l + eol).join("") });
   }
   const removed: string[] = [];
@@ -547,81 +503,8 @@ function verify(before: string, after: string, expected: Map<string, Record<stri
   }
 }
 
-/**
- * A small unified diff for --dry-run: `--- before` / `+++ after`, then `@@ -a,n +b,m @@` hunks with two
- * lines of context. Lines print without their endings (CRLF files stay readable); a change of ending
- * alone still shows, and a last line without one is marked as diff does. "" when the texts are equal.
- */
+/** The --dry-run diff: `--- before` / `+++ after`, two lines of context, lines printed without their own
+ *  endings (CRLF catalogs stay readable on a terminal). "" when the texts are equal. */
 export function diffText(before: string, after: string): string {
-  if (before === after) return "";
-  const context = 2;
-  const a = splitLines(before);
-  const b = splitLines(after);
-  const same = (x: Line, y: Line) => x.text === y.text && x.eol === y.eol;
-  let pre = 0;
-  while (pre < a.length && pre < b.length && same(a[pre]!, b[pre]!)) pre++;
-  let suf = 0;
-  while (suf < a.length - pre && suf < b.length - pre && same(a[a.length - 1 - suf]!, b[b.length - 1 - suf]!)) suf++;
-  const n = a.length - pre - suf;
-  const m = b.length - pre - suf;
-  // lcs[i*(m+1)+j] = length of the longest common subsequence of a[pre+i..] and b[pre+j..] (middles only).
-  const lcs = new Uint32Array((n + 1) * (m + 1));
-  for (let i = n - 1; i >= 0; i--) {
-    for (let j = m - 1; j >= 0; j--) {
-      lcs[i * (m + 1) + j] = same(a[pre + i]!, b[pre + j]!) ? lcs[(i + 1) * (m + 1) + j + 1]! + 1 : Math.max(lcs[(i + 1) * (m + 1) + j]!, lcs[i * (m + 1) + j + 1]!);
-    }
-  }
-  type Op = { kind: " " | "-" | "+"; line: Line; ai: number; bi: number };
-  const ops: Op[] = [];
-  for (let k = 0; k < pre; k++) ops.push({ kind: " ", line: a[k]!, ai: k, bi: k });
-  let i = 0;
-  let j = 0;
-  let dels: Op[] = [];
-  let adds: Op[] = [];
-  const flush = () => {
-    ops.push(...dels, ...adds); // removals before additions, as diff -u prints them
-    dels = [];
-    adds = [];
-  };
-  while (i < n || j < m) {
-    if (i < n && j < m && same(a[pre + i]!, b[pre + j]!)) {
-      flush();
-      ops.push({ kind: " ", line: a[pre + i]!, ai: pre + i, bi: pre + j });
-      i++;
-      j++;
-    } else if (j < m && (i === n || lcs[i * (m + 1) + j + 1]! >= lcs[(i + 1) * (m + 1) + j]!)) {
-      adds.push({ kind: "+", line: b[pre + j]!, ai: pre + i, bi: pre + j });
-      j++;
-    } else {
-      dels.push({ kind: "-", line: a[pre + i]!, ai: pre + i, bi: pre + j });
-      i++;
-    }
-  }
-  flush();
-  for (let k = 0; k < suf; k++) ops.push({ kind: " ", line: a[a.length - suf + k]!, ai: a.length - suf + k, bi: b.length - suf + k });
-
-  // Group changes whose context windows touch into hunks.
-  const hunks: [number, number][] = [];
-  ops.forEach((o, k) => {
-    if (o.kind === " ") return;
-    const from = Math.max(0, k - context);
-    const to = Math.min(ops.length - 1, k + context);
-    const last = hunks.at(-1);
-    if (last && from <= last[1] + 1) last[1] = to;
-    else hunks.push([from, to]);
-  });
-  let out = "--- before\n+++ after\n";
-  for (const [from, to] of hunks) {
-    const h = ops.slice(from, to + 1);
-    const aLen = h.filter((o) => o.kind !== "+").length;
-    const bLen = h.filter((o) => o.kind !== "-").length;
-    const aStart = h[0]!.ai;
-    const bStart = h[0]!.bi;
-    out += `@@ -${aLen ? aStart + 1 : aStart},${aLen} +${bLen ? bStart + 1 : bStart},${bLen} @@\n`;
-    for (const o of h) {
-      out += `${o.kind}${o.line.text}\n`;
-      if (o.line.eol === "") out += "\\ No newline at end of file\n";
-    }
-  }
-  return out;
+  return unifiedDiff(before, after, "before", "after", { context: 2, endings: "drop" });
 }

@@ -2,7 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { parseToml } from "../../../src/catalog/parse.ts";
 import { validateCatalog } from "../../../src/catalog/validate.ts";
 import { CatalogError } from "../../../src/errors.ts";
-import { type Assignment, diffText, planSync, sessionName } from "../../../src/sso/sync-catalog.ts";
+import { type Assignment, diffText, planSync, sessionName } from "../../../src/catalog/sso-sync-plan.ts";
 
 const BEGIN = (n: string) => `# >>> sesame sso sync "${n}" — generated; edits inside are replaced on the next sync >>>`;
 const END = (n: string) => `# <<< sesame sso sync "${n}" <<<`;
