@@ -7,7 +7,7 @@ import { dirname, join, relative, resolve } from "node:path";
 
 /** Low to high. A prefix ending in "/" is a folder; anything else is one file. */
 export const LAYERS: string[][] = [
-  ["src/errors.ts", "src/types.ts", "src/version.ts", "src/log.ts", "src/tty.ts", "src/runtime/"],
+  ["src/errors.ts", "src/types.ts", "src/version.ts", "src/log.ts", "src/tty.ts", "src/runtime/", "src/text/"],
   ["src/locations.ts"],
   ["src/output/"],
   ["src/catalog/"],
