@@ -1,6 +1,6 @@
 // `sesame list`'s "cached until …" (src/commands/list.ts: clock()), in local time.
 import { expect, test } from "bun:test";
-import { clock } from "../../src/commands/list.ts";
+import { clock } from "../../../src/commands/list.ts";
 
 test("the time alone today; month, day and time on another day (also across a year end)", () => {
   const now = new Date(2026, 10, 26, 13, 0).getTime();
