@@ -4,9 +4,7 @@
 //
 //   HARDENING_STRESS=1   the long counts (≥ 200 crash trials, ≥ 10,000 property cases, every byte …)
 //   HARDENING_REPORT=F   every test appends its figures (trials, failures, cases) to F as JSON lines
-//   HARDENING_PROBE=1    also run the probes of known defects (skipped otherwise, see defectTest)
 //   HARDENING_SEED=N     the seed of every random choice (default: from the clock; printed in the figures)
-import { test } from "bun:test";
 import { spawn } from "node:child_process";
 import { appendFileSync, lstatSync, readdirSync, readFileSync, unlinkSync } from "node:fs";
 import { join } from "node:path";
@@ -18,7 +16,6 @@ import { entryName } from "../../src/store/cache.ts";
 import { BIN, type ProcessCredentials, type Run, type World } from "../e2e/harness.ts";
 
 export const STRESS = process.env.HARDENING_STRESS === "1";
-export const PROBE = process.env.HARDENING_PROBE === "1";
 
 /** The count for CI, or for the stress run. */
 export function count(ci: number, stress: number): number {
@@ -45,13 +42,6 @@ export function figure(f: Figure): void {
   const file = process.env.HARDENING_REPORT;
   if (file) appendFileSync(file, `${JSON.stringify(f)}\n`);
 }
-
-/**
- * A test that shows a known defect of src/ (named in the title as "[defect X]" and in docs/security.md): it
- * fails today, so it is skipped in `npm test` and run by `npm run stress` (HARDENING_PROBE=1), whose table
- * reports it apart. When the fix lands, turn it into a plain `test`.
- */
-export const defectTest: typeof test = (PROBE ? test : test.skip) as typeof test;
 
 /** Deterministic PRNG (mulberry32), so a failing trial can be replayed from its seed. */
 export function rng(seed: number): () => number {
