@@ -13,6 +13,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import type { Figure } from "../test/hardening/support.ts";
 
 const root = resolve(import.meta.dir, "..");
 const bun = join(root, "node_modules", ".bin", "bun");
@@ -66,14 +67,6 @@ for (const [i, args] of files.entries()) {
 }
 const seconds = (performance.now() - started) / 1000;
 
-interface Figure {
-  area: string;
-  what: string;
-  trials: number;
-  failures: number;
-  cases?: number;
-  note?: string;
-}
 const figures: Figure[] = existsSync(report)
   ? readFileSync(report, "utf8").split("\n").filter(Boolean).map((l) => JSON.parse(l) as Figure)
   : [];

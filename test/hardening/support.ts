@@ -6,14 +6,13 @@
 //   HARDENING_REPORT=F   every test appends its figures (trials, failures, cases) to F as JSON lines
 //   HARDENING_SEED=N     the seed of every random choice (default: from the clock; printed in the figures)
 import { spawn } from "node:child_process";
-import { appendFileSync, lstatSync, readdirSync, readFileSync, unlinkSync } from "node:fs";
+import { appendFileSync, lstatSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import type { Emulator } from "../emulator/index.ts";
-import { parseToml } from "../../src/catalog/parse.ts";
-import { validateCatalog } from "../../src/catalog/validate.ts";
-import { currentIdentity } from "../../src/store/generation.ts";
-import { entryName } from "../../src/store/cache.ts";
-import { BIN, type ProcessCredentials, type Run, type World } from "../e2e/harness.ts";
+import { BIN, type ProcessCredentials, type Run } from "../e2e/harness.ts";
+
+// The cache-entry helpers live with the world they work on; the hardening tests take them from here too.
+export { clearCreds, entryBase } from "../e2e/harness.ts";
 
 export const STRESS = process.env.HARDENING_STRESS === "1";
 
@@ -63,19 +62,6 @@ export function listDir(dir: string): string[] {
   } catch {
     return [];
   }
-}
-
-/** Removes every cached credential (not the key), as `sesame cache clear` would, without running it. */
-export function clearCreds(w: World): void {
-  for (const f of listDir(w.cacheDir)) if (f.endsWith(".cred")) unlinkSync(join(w.cacheDir, f));
-}
-
-/** The cache entry path of a session of the world's current catalog, without its extension. */
-export async function entryBase(w: World, name: string, env: Record<string, string | undefined> = w.env): Promise<string> {
-  const cat = validateCatalog(parseToml(w.catalog, readFileSync(w.catalog, "utf8")));
-  const s = cat.sessions.get(name);
-  if (!s) throw new Error(`no session ${name} in the test catalog`);
-  return join(w.cacheDir, await entryName(await currentIdentity(cat, s, env, w.stateDir)));
 }
 
 /** The one-line promise of every failure: exactly one line on stderr, starting "sesame: ", no stack. */
