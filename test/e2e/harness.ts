@@ -35,11 +35,8 @@ export const ACCT = "111111111111";
 export const DEV_ROLE = "arn:aws:iam::222222222222:role/Dev";
 export const PROD_ROLE = "arn:aws:iam::333333333333:role/Deploy";
 
-/** alice (iam-user) → dev → prod, each role trusting the hop before it. */
-export const CHAIN_CATALOG = `
-[defaults]
-region = "eu-west-1"
-
+/** alice (iam-user) and dev (a role alice assumes): the start of most test catalogs. */
+export const ALICE_AND_DEV = `
 [session.alice]
 type = "iam-user"
 
@@ -47,7 +44,13 @@ type = "iam-user"
 type = "assume-role"
 source = "alice"
 role_arn = "${DEV_ROLE}"
+`;
 
+/** alice (iam-user) → dev → prod, each role trusting the hop before it. */
+export const CHAIN_CATALOG = `
+[defaults]
+region = "eu-west-1"
+${ALICE_AND_DEV}
 [session.prod]
 type = "assume-role"
 source = "dev"

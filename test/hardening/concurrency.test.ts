@@ -5,38 +5,20 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { DEV_ROLE, PROD_ROLE, type Run, type World } from "../e2e/harness.ts";
-import { deviceLogin, START, ssoWorld } from "../e2e/sso-harness.ts";
+import { ALICE_AND_DEV, DEV_ROLE, PROD_ROLE, type Run, type World } from "../e2e/harness.ts";
+import { ADMIN_SESSION, deviceLogin, ssoCatalog, ssoWorld } from "../e2e/sso-harness.ts";
 import { budget, count, figure, isOneLine, judge, listDir, parseOut, rng, SEED, sleep, start } from "./support.ts";
 
 const PROD_ROLE_B = "arn:aws:iam::333333333333:role/DeployB";
 const catalogFor = (prodRole: string) => `
 [defaults]
 region = "eu-west-1"
-
-[sso-session.corp]
-sso_start_url = "${START}"
-sso_region = "eu-west-1"
-
-[session.alice]
-type = "iam-user"
-
-[session.dev]
-type = "assume-role"
-source = "alice"
-role_arn = "${DEV_ROLE}"
-
+${ssoCatalog("", `${ALICE_AND_DEV}
 [session.prod]
 type = "assume-role"
 source = "dev"
 role_arn = "${prodRole}"
-
-[session.admin]
-type = "sso"
-sso_session = "corp"
-sso_account_id = "111111111111"
-sso_role_name = "AdministratorAccess"
-`;
+${ADMIN_SESSION}`)}`;
 
 let w: World;
 beforeAll(async () => {

@@ -5,33 +5,15 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { BIN, DEV_ROLE, type Run, type World } from "../e2e/harness.ts";
+import { ALICE_AND_DEV, BIN, type Run, type World } from "../e2e/harness.ts";
 import { isOneLine, sleep, walk } from "./support.ts";
-import { deviceLogin, START, ssoWorld } from "../e2e/sso-harness.ts";
+import { ADMIN_SESSION, deviceLogin, ssoCatalog, ssoWorld } from "../e2e/sso-harness.ts";
 
 const PASSPHRASE = "hygiene passphrase 7f3a";
 const CATALOG = `
 [defaults]
 region = "eu-west-1"
-
-[sso-session.corp]
-sso_start_url = "${START}"
-sso_region = "eu-west-1"
-
-[session.alice]
-type = "iam-user"
-
-[session.dev]
-type = "assume-role"
-source = "alice"
-role_arn = "${DEV_ROLE}"
-
-[session.admin]
-type = "sso"
-sso_session = "corp"
-sso_account_id = "111111111111"
-sso_role_name = "AdministratorAccess"
-`;
+${ssoCatalog("", ALICE_AND_DEV + ADMIN_SESSION)}`;
 
 let w: World;
 /** Everything sesame printed on stderr (and stdout, where it is not meant to carry credentials). */
