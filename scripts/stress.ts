@@ -1,19 +1,19 @@
 // npm run stress: the long forms of the hardening tests (test/hardening/), then a table of their figures.
 //
-//   bun scripts/stress.ts [--short] [--no-probe] [--seed N] [--no-build] [bun test args…]
+//   bun scripts/stress.ts [--short] [--seed N] [--no-build] [bun test args…]
 //
 // It builds dist/sesame (as npm test does), then runs `bun test test/hardening` inside a private D-Bus
 // session with a throwaway gnome-keyring (scripts/with-keyring.sh), with
 //   HARDENING_STRESS=1   the long counts: ≥ 200 crash trials, ≥ 10,000 cases per property, every byte flipped …
-//   HARDENING_PROBE=1    the probes of known defects too (tests named "[defect X]", skipped in npm test)
 //   HARDENING_REPORT     a file where every test appends its figures (trials, failures, cases)
 //   HARDENING_SEED       one seed for every random choice (printed, so a run can be replayed)
 // and prints one row per figure, the totals, and the tests that failed. The exit status is 1 when a test
-// that is not a known-defect probe failed (or the run itself broke), else 0.
+// failed (or the run itself broke), else 0.
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import type { Figure } from "../test/hardening/support.ts";
 
 const root = resolve(import.meta.dir, "..");
 const bun = join(root, "node_modules", ".bin", "bun");
@@ -26,7 +26,6 @@ const flag = (name: string) => {
   return true;
 };
 const short = flag("--short");
-const noProbe = flag("--no-probe");
 const noBuild = flag("--no-build");
 let seed = String(Date.now() % 1_000_000);
 const si = argv.indexOf("--seed");
@@ -49,17 +48,16 @@ if (!noBuild) {
 
 const env: Record<string, string> = { ...(process.env as Record<string, string>), HARDENING_REPORT: report, HARDENING_SEED: seed };
 if (!short) env.HARDENING_STRESS = "1";
-if (!noProbe) env.HARDENING_PROBE = "1";
 const started = performance.now();
 // One `bun test` per file, each in its own private D-Bus session and gnome-keyring: a keyring daemon that a
-// file's load upsets (see [defect OSKR-RACE]) cannot fail the files after it.
+// file's load upsets (as OSKR-RACE once did, docs/security.md) cannot fail the files after it.
 const files = argv.length ? [argv] : readdirSync(join(root, "test", "hardening")).filter((f) => f.endsWith(".test.ts")).sort().map((f) => [`test/hardening/${f}`]);
 const statuses: number[] = [];
 const junits: string[] = [];
 for (const [i, args] of files.entries()) {
   const out = `${junit}.${i}`;
   junits.push(out);
-  console.error(`stress: bun test ${args.join(" ")} (${short ? "short" : "long"} forms${noProbe ? "" : ", defect probes on"}, seed ${seed})`);
+  console.error(`stress: bun test ${args.join(" ")} (${short ? "short" : "long"} forms, seed ${seed})`);
   const t = spawnSync("bash", [join(root, "scripts", "with-keyring.sh"), bun, "test", "--reporter=junit", `--reporter-outfile=${out}`, ...args], {
     cwd: root,
     env,
@@ -69,14 +67,6 @@ for (const [i, args] of files.entries()) {
 }
 const seconds = (performance.now() - started) / 1000;
 
-interface Figure {
-  area: string;
-  what: string;
-  trials: number;
-  failures: number;
-  cases?: number;
-  note?: string;
-}
 const figures: Figure[] = existsSync(report)
   ? readFileSync(report, "utf8").split("\n").filter(Boolean).map((l) => JSON.parse(l) as Figure)
   : [];
@@ -98,7 +88,6 @@ for (const file of junits) {
     cases.push({ name, failed: /<(failure|error)\b/.test(body), skipped: /<skipped\b/.test(body) });
   }
 }
-const isProbe = (c: Case) => /\[defect [^\]]+\]/.test(c.name);
 
 // ---- the table -------------------------------------------------------------------------------------------
 const rows = figures.map((f) => [f.area, f.what, String(f.trials), String(f.failures), f.cases === undefined ? "-" : String(f.cases)]);
@@ -111,12 +100,7 @@ console.log(`sesame stress — seed ${seed}, ${short ? "short" : "long"} forms, 
 console.log(line(head));
 for (const r of rows) console.log(line(r));
 const sum = (k: "trials" | "failures" | "cases") => figures.reduce((n, f) => n + (f[k] ?? 0), 0);
-const probeFig = figures.filter((f) => /\[defect /.test(f.what));
-const mainFig = figures.filter((f) => !/\[defect /.test(f.what));
-const tot = (fs: Figure[], k: "trials" | "failures" | "cases") => fs.reduce((n, f) => n + (f[k] ?? 0), 0);
 console.log(line(["TOTAL", "", String(sum("trials")), String(sum("failures")), String(sum("cases"))]));
-console.log(`  of which known-defect probes: ${tot(probeFig, "trials")} trials, ${tot(probeFig, "failures")} failures, ${tot(probeFig, "cases")} cases`);
-console.log(`  hardening properties proper:  ${tot(mainFig, "trials")} trials, ${tot(mainFig, "failures")} failures, ${tot(mainFig, "cases")} cases`);
 const notes = figures.filter((f) => f.note);
 if (notes.length) {
   console.log("");
@@ -126,16 +110,11 @@ if (notes.length) {
 
 // ---- the verdict -----------------------------------------------------------------------------------------
 const failed = cases.filter((c) => c.failed);
-const unexpected = failed.filter((c) => !isProbe(c));
-const probesFailing = failed.filter(isProbe);
-const probesPassing = cases.filter((c) => isProbe(c) && !c.failed && !c.skipped);
 console.log("");
-console.log(`tests: ${cases.length - failed.length - cases.filter((c) => c.skipped).length} passed, ${failed.length} failed (${probesFailing.length} known-defect probes), ${cases.filter((c) => c.skipped).length} skipped`);
-for (const c of probesFailing) console.log(`  known defect, still there: ${c.name}`);
-for (const c of probesPassing) console.log(`  known-defect probe now PASSES (fixed? make it a plain test): ${c.name}`);
-for (const c of unexpected) console.log(`  FAILED: ${c.name}`);
+console.log(`tests: ${cases.length - failed.length - cases.filter((c) => c.skipped).length} passed, ${failed.length} failed, ${cases.filter((c) => c.skipped).length} skipped`);
+for (const c of failed) console.log(`  FAILED: ${c.name}`);
 const broken = statuses.some((st) => st !== 0) && failed.length === 0;
 if (broken) console.log(`stress: bun test exited with status ${statuses.join(", ")} and no failed test in its report`);
 if (cases.length === 0) console.log("stress: no test ran");
 rmSync(work, { recursive: true, force: true });
-process.exit(unexpected.length > 0 || broken || cases.length === 0 ? 1 : 0);
+process.exit(failed.length > 0 || broken || cases.length === 0 ? 1 : 0);

@@ -1,9 +1,14 @@
 // Runs dist/sesame as a user would, against the local AWS emulator, in a private HOME.
 import { spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, unlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { startEmulator, type CreatedUser, type Emulator } from "../emulator/index.ts";
+import { homeEnv, writeHomeCatalog } from "./home.ts";
+import { parseToml } from "../../src/catalog/parse.ts";
+import { validateCatalog } from "../../src/catalog/validate.ts";
+import { entryName } from "../../src/store/cache.ts";
+import { currentIdentity } from "../../src/credentials/identity.ts";
 
 export const BIN = resolve(import.meta.dir, "../../dist/sesame");
 
@@ -30,11 +35,8 @@ export const ACCT = "111111111111";
 export const DEV_ROLE = "arn:aws:iam::222222222222:role/Dev";
 export const PROD_ROLE = "arn:aws:iam::333333333333:role/Deploy";
 
-/** alice (iam-user) → dev → prod, each role trusting the hop before it. */
-export const CHAIN_CATALOG = `
-[defaults]
-region = "eu-west-1"
-
+/** alice (iam-user) and dev (a role alice assumes): the start of most test catalogs. */
+export const ALICE_AND_DEV = `
 [session.alice]
 type = "iam-user"
 
@@ -42,7 +44,13 @@ type = "iam-user"
 type = "assume-role"
 source = "alice"
 role_arn = "${DEV_ROLE}"
+`;
 
+/** alice (iam-user) → dev → prod, each role trusting the hop before it. */
+export const CHAIN_CATALOG = `
+[defaults]
+region = "eu-west-1"
+${ALICE_AND_DEV}
 [session.prod]
 type = "assume-role"
 source = "dev"
@@ -56,20 +64,9 @@ export async function world(catalogText = CHAIN_CATALOG): Promise<World> {
   emu.addRole({ arn: DEV_ROLE, trust: [alice.arn] });
   emu.addRole({ arn: PROD_ROLE, trust: [DEV_ROLE], requiredExternalId: "prod-ext-42" });
   const home = mkdtempSync(join(process.env.TMPDIR ?? tmpdir(), "sesame-e2e-"));
-  const catalog = join(home, ".config", "sesame", "sessions.toml");
-  mkdirSync(join(home, ".config", "sesame"), { recursive: true });
-  writeFileSync(catalog, catalogText);
+  const catalog = writeHomeCatalog(home, catalogText);
   const env: Record<string, string> = {
-    PATH: process.env.PATH ?? "/usr/bin:/bin",
-    HOME: home,
-    USER: "tester",
-    XDG_CONFIG_HOME: join(home, ".config"),
-    XDG_CACHE_HOME: join(home, ".cache"),
-    XDG_DATA_HOME: join(home, ".local", "share"),
-    XDG_STATE_HOME: join(home, ".local", "state"),
-    AWS_ENDPOINT_URL_STS: emu.url,
-    AWS_CONFIG_FILE: join(home, ".aws", "config"),
-    AWS_SHARED_CREDENTIALS_FILE: join(home, ".aws", "credentials"),
+    ...homeEnv(home, "tester", emu.url),
     SESAME_KEYRING_SERVICE: `${process.env.SESAME_KEYRING_SERVICE ?? "sesame-test"}-${Math.random().toString(36).slice(2, 8)}`,
   };
   if (process.env.DBUS_SESSION_BUS_ADDRESS) env.DBUS_SESSION_BUS_ADDRESS = process.env.DBUS_SESSION_BUS_ADDRESS;
@@ -142,4 +139,29 @@ export function parseProcessOutput(stdout: string): ProcessCredentials {
   if (!/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/.test(o.Expiration)) throw new Error(`Expiration not ISO 8601 UTC: ${o.Expiration}`);
   if (Date.parse(o.Expiration) <= Date.now()) throw new Error("Expiration in the past");
   return o;
+}
+
+/** The cache entry path of a session of the world's current catalog, without its extension. */
+export async function entryBase(w: World, name: string, env: Record<string, string | undefined> = w.env): Promise<string> {
+  const cat = validateCatalog(parseToml(w.catalog, readFileSync(w.catalog, "utf8")));
+  const s = cat.sessions.get(name);
+  if (!s) throw new Error(`no session ${name} in the test catalog`);
+  return join(w.cacheDir, await entryName(await currentIdentity(cat, s, env, w.stateDir)));
+}
+
+/** The lock file of a session's cache entry (its folder created, as sesame would). */
+export async function lockPathFor(w: World, name: string): Promise<string> {
+  mkdirSync(w.cacheDir, { recursive: true, mode: 0o700 });
+  return `${await entryBase(w, name)}.lock`;
+}
+
+/** Removes every cached credential (not the key), as `sesame cache clear` would, without running it. */
+export function clearCreds(w: World): void {
+  let names: string[];
+  try {
+    names = readdirSync(w.cacheDir);
+  } catch {
+    return;
+  }
+  for (const f of names) if (f.endsWith(".cred")) unlinkSync(join(w.cacheDir, f));
 }

@@ -85,28 +85,12 @@ for (const kind of ["os", "file"] as const) {
 
 describe("two catalogs with an sso-session of the same name", () => {
   test("a sign-in belongs to the catalog that made it: the other is not signed in, and is not served its credentials", async () => {
-    const { ssoCatalog, ssoWorld } = await import("./sso-harness.ts");
-    const { spawn } = await import("node:child_process");
-    const { BIN } = await import("./harness.ts");
+    const { deviceLogin, ssoCatalog, ssoWorld } = await import("./sso-harness.ts");
     const s = await ssoWorld(ssoCatalog());
     try {
       const other = join(s.home, "personal.toml");
       writeFileSync(other, ssoCatalog());
-      const code = await new Promise<number>((res) => {
-        const child = spawn(BIN, ["login", "corp", "--device-code"], { env: s.env, stdio: ["ignore", "ignore", "pipe"] });
-        let err = "";
-        let approved = false;
-        child.stderr.on("data", (d) => {
-          err += d;
-          const m = /shows the code (\S+)/.exec(err);
-          if (m && !approved) {
-            approved = true;
-            s.emu.approveDevice(m[1]!);
-          }
-        });
-        child.on("close", (c) => res(c ?? 1));
-      });
-      expect(code).toBe(0);
+      expect((await deviceLogin(s, ["--device-code"])).code).toBe(0);
       expect((await s.run(["credential-process", "admin"])).code).toBe(0);
       const r = await s.run(["credential-process", "admin", "--config", other]);
       expect(r.code).toBe(4);

@@ -2,14 +2,9 @@
 // line), and the key prompt on a terminal (no echo of the secret).
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { spawn } from "node:child_process";
-import { existsSync, mkdirSync, rmSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, rmSync, readdirSync, writeFileSync } from "node:fs";
 import { hostname } from "node:os";
-import { join } from "node:path";
-import { parseToml } from "../../src/catalog/parse.ts";
-import { validateCatalog } from "../../src/catalog/validate.ts";
-import { currentIdentity } from "../../src/credentials/identity.ts";
-import { entryName } from "../../src/store/cache.ts";
-import { BIN, parseProcessOutput, runBinary, storeAliceKey, world, type World } from "./harness.ts";
+import { BIN, parseProcessOutput, runBinary, lockPathFor, storeAliceKey, world, type World } from "./harness.ts";
 
 let w: World;
 beforeAll(async () => {
@@ -18,14 +13,8 @@ beforeAll(async () => {
 });
 afterAll(() => w.stop());
 
-async function lockPathFor(name: string): Promise<string> {
-  const cat = validateCatalog(parseToml(w.catalog, readFileSync(w.catalog, "utf8")));
-  mkdirSync(w.cacheDir, { recursive: true, mode: 0o700 });
-  return join(w.cacheDir, (await entryName(await currentIdentity(cat, cat.sessions.get(name)!, w.env, w.stateDir))) + ".lock");
-}
-
 test("a lock left by a process that died is taken over", async () => {
-  const lock = await lockPathFor("alice");
+  const lock = await lockPathFor(w, "alice");
   const dead = spawn("true");
   await new Promise((r) => dead.on("close", r));
   writeFileSync(lock, `${dead.pid} ${Date.now()} ${hostname()}`, { mode: 0o600 });
@@ -36,7 +25,7 @@ test("a lock left by a process that died is taken over", async () => {
 });
 
 test("a live holder makes a waiter give up after SESAME_LOCK_TIMEOUT with one line and status 7", async () => {
-  const lock = await lockPathFor("alice");
+  const lock = await lockPathFor(w, "alice");
   const holder = spawn("sleep", ["30"]);
   try {
     writeFileSync(lock, `${holder.pid} ${Date.now()} ${hostname()}`, { mode: 0o600 });

@@ -1,31 +1,16 @@
 // More of issue 3 through dist/sesame: registrations reused or re-made, sync under throttling, Ctrl-C
 // during a login, and auto_login on a terminal.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { spawn } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { BIN, parseProcessOutput, type World } from "./harness.ts";
-import { START, ssoCatalog, ssoWorld as baseSsoWorld } from "./sso-harness.ts";
+import { deviceLogin, START, ssoCatalog, ssoWorld as baseSsoWorld } from "./sso-harness.ts";
 
 const ssoWorld = (extra = "") => baseSsoWorld(ssoCatalog(extra));
 
-/** `sesame login` driven by the test: approve the device code as soon as it is shown. */
-function login(w: World, args: string[] = [], onCode?: (code: string, child: ReturnType<typeof spawn>) => void): Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }> {
-  return new Promise((res) => {
-    const child = spawn(BIN, ["login", "corp", ...args], { env: w.env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
-    let stderr = "";
-    let seen = false;
-    child.stderr.on("data", (d) => {
-      stderr += d;
-      const m = /shows the code (\S+)/.exec(stderr);
-      if (m && !seen) {
-        seen = true;
-        (onCode ?? ((c) => w.emu.approveDevice(c)))(m[1]!, child);
-      }
-    });
-    child.on("close", (code, signal) => res({ code, signal, stderr }));
-  });
-}
+/** `sesame login` driven by the test: approve the device code as soon as it is shown (or hand it to onCode). */
+const login = (w: World, args: string[] = [], onCode?: (code: string, child: ChildProcess) => void) => deviceLogin(w, args, { onCode });
 
 describe("client registration", () => {
   let w: World;
@@ -178,19 +163,10 @@ describe("device flow against a hostile endpoint", () => {
   });
 
   function run(env: Record<string, string>): Promise<{ code: number | null; stderr: string }> {
-    return new Promise((res) => {
-      const child = spawn(BIN, ["login", "corp", "--device-code", "--force"], { env: { ...w.env, AWS_ENDPOINT_URL_SSO_OIDC: `http://127.0.0.1:${proxy.port}`, ...env }, detached: true, stdio: ["ignore", "pipe", "pipe"] });
-      let stderr = "";
-      let approved = false;
-      child.stderr.on("data", (d) => {
-        stderr += d;
-        const m = /shows the code (\S+)/.exec(stderr);
-        if (m && !approved) {
-          approved = true;
-          w.emu.approveDevice(m[1]!.replace(/^.*pwned/, "").replace(/\[2J$/, "")); // the code, once the terminal-safe residue of the escapes is cut off
-        }
-      });
-      child.on("close", (code) => res({ code, stderr }));
+    return deviceLogin(w, ["--device-code", "--force"], {
+      env: { AWS_ENDPOINT_URL_SSO_OIDC: `http://127.0.0.1:${proxy.port}`, ...env },
+      // the code, once the terminal-safe residue of the escapes is cut off
+      onCode: (code) => w.emu.approveDevice(code.replace(/^.*pwned/, "").replace(/\[2J$/, "")),
     });
   }
 

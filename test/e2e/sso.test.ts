@@ -4,12 +4,12 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
-import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, statSync, unlinkSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { CreateTokenCommand, RegisterClientCommand, SSOOIDCClient, StartDeviceAuthorizationCommand } from "@aws-sdk/client-sso-oidc";
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
-import { BIN, parseProcessOutput, type Run, type World } from "./harness.ts";
-import { ADMIN_SESSION, START, ssoCatalog, ssoWorld as baseSsoWorld } from "./sso-harness.ts";
+import { BIN, clearCreds, parseProcessOutput, type Run, type World } from "./harness.ts";
+import { ADMIN_SESSION, deviceLogin, START, ssoCatalog, ssoWorld as baseSsoWorld } from "./sso-harness.ts";
 
 const DEPLOY_ROLE = "arn:aws:iam::222222222222:role/Deploy";
 const DEPLOY_SESSION = `
@@ -41,22 +41,10 @@ function runInteractive(w: World, args: string[], onStderr: (all: string) => voi
   });
 }
 
-async function deviceLogin(w: World, extraArgs: string[] = []): Promise<Run> {
-  let approved = false;
-  const r = await runInteractive(w, ["login", "corp", ...extraArgs], (all) => {
-    const m = /shows the code (\S+)/.exec(all);
-    if (m && !approved) {
-      approved = true;
-      w.emu.approveDevice(m[1]!);
-    }
-  });
-  expect(approved).toBe(true);
-  return r;
-}
-
-function clearCreds(w: World) {
-  if (!existsSync(w.cacheDir)) return;
-  for (const f of readdirSync(w.cacheDir)) if (f.endsWith(".cred")) unlinkSync(join(w.cacheDir, f));
+async function login(w: World, extraArgs: string[] = []): Promise<Run> {
+  const r = await deviceLogin(w, extraArgs);
+  expect(r.approved).toBe(true);
+  return { code: r.code ?? 1, stdout: r.stdout, stderr: r.stderr };
 }
 
 const grants = (w: World, g: string) => w.emu.callsFor("CreateToken", "sso-oidc").filter((c) => c.params.grantType === g);
@@ -76,7 +64,7 @@ describe("device login and SSO role credentials", () => {
   });
 
   test("with no browser available, login uses the device code; the test approves it", async () => {
-    const r = await deviceLogin(w);
+    const r = await login(w);
     expect(r.code).toBe(0);
     expect(r.stderr).toContain("To sign in to \"corp\", open http");
     expect(r.stderr).toMatch(/signed in to "corp" until .*renewed silently/);
@@ -132,7 +120,7 @@ describe("refresh", () => {
 
   test("an access token close to expiry is refreshed silently, without a login", async () => {
     w.emu.setSsoTokenLifetime(600); // inside the 15-minute refresh window as soon as it is issued
-    expect((await deviceLogin(w)).code).toBe(0);
+    expect((await login(w)).code).toBe(0);
     w.emu.setSsoTokenLifetime(undefined);
     w.emu.resetCalls();
     const r = await w.run(["credential-process", "admin"]);
@@ -145,7 +133,7 @@ describe("refresh", () => {
 
   test("20 parallel callers with an expiring token make one refresh and one GetRoleCredentials", async () => {
     w.emu.setSsoTokenLifetime(600);
-    expect((await deviceLogin(w, ["--force"])).code).toBe(0);
+    expect((await login(w, ["--force"])).code).toBe(0);
     w.emu.setSsoTokenLifetime(undefined);
     clearCreds(w);
     w.emu.resetCalls();
@@ -317,7 +305,7 @@ describe("sso sync, logout, AWS CLI interop", () => {
   afterAll(() => w.stop());
 
   test("login shares the token in the AWS CLI's cache format", async () => {
-    expect((await deviceLogin(w)).code).toBe(0);
+    expect((await login(w)).code).toBe(0);
     const file = join(w.home, ".aws", "sso", "cache", createHash("sha1").update("corp").digest("hex") + ".json");
     expect(statSync(file).mode & 0o777).toBe(0o600);
     const o = JSON.parse(readFileSync(file, "utf8")) as Record<string, string>;

@@ -3,54 +3,32 @@
 // genuine and for the role the catalog named while the call ran; and (probe of a known race) no call that
 // starts after a delete, a logout or a key change is served credentials from the old secret or sign-in.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { spawn } from "node:child_process";
 import { renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { BIN, DEV_ROLE, PROD_ROLE, world, type Run, type World } from "../e2e/harness.ts";
-import { START } from "../e2e/sso-harness.ts";
+import { ALICE_AND_DEV, DEV_ROLE, PROD_ROLE, type Run, type World } from "../e2e/harness.ts";
+import { ADMIN_SESSION, deviceLogin, ssoCatalog, ssoWorld } from "../e2e/sso-harness.ts";
 import { budget, count, figure, isOneLine, judge, listDir, parseOut, rng, SEED, sleep, start } from "./support.ts";
 
 const PROD_ROLE_B = "arn:aws:iam::333333333333:role/DeployB";
 const catalogFor = (prodRole: string) => `
 [defaults]
 region = "eu-west-1"
-
-[sso-session.corp]
-sso_start_url = "${START}"
-sso_region = "eu-west-1"
-
-[session.alice]
-type = "iam-user"
-
-[session.dev]
-type = "assume-role"
-source = "alice"
-role_arn = "${DEV_ROLE}"
-
+${ssoCatalog("", `${ALICE_AND_DEV}
 [session.prod]
 type = "assume-role"
 source = "dev"
 role_arn = "${prodRole}"
-
-[session.admin]
-type = "sso"
-sso_session = "corp"
-sso_account_id = "111111111111"
-sso_role_name = "AdministratorAccess"
-`;
+${ADMIN_SESSION}`)}`;
 
 let w: World;
 beforeAll(async () => {
-  w = await world(catalogFor(PROD_ROLE));
+  w = await ssoWorld(catalogFor(PROD_ROLE));
   // The file keyring: its writers take a lock, its readers see one whole file or the other. (The OS keyring
   // under the same kind of load: "the OS keyring under concurrency" below.)
   w.env.SESAME_KEYRING = "file";
   w.env.SESAME_FILE_PASSPHRASE = "concurrency-passphrase";
-  w.env.AWS_ENDPOINT_URL_SSO = w.emu.url;
-  w.env.AWS_ENDPOINT_URL_SSO_OIDC = w.emu.url;
   w.emu.addRole({ arn: PROD_ROLE_B, trust: [DEV_ROLE] });
   w.emu.state.roles.get(PROD_ROLE)!.requiredExternalId = undefined;
-  w.emu.addSsoAccount({ accountId: "111111111111", accountName: "dev", roles: ["AdministratorAccess"] });
 });
 afterAll(() => w.stop());
 
@@ -67,22 +45,7 @@ async function setKey(key: { accessKeyId: string; secretAccessKey: string }): Pr
 
 /** `sesame login corp` by device code, the test approving the code as the user would. */
 async function login(): Promise<void> {
-  const code = await new Promise<number>((res, rej) => {
-    const child = spawn(BIN, ["login", "corp", "--device-code"], { env: w.env, detached: true, stdio: ["ignore", "ignore", "pipe"] });
-    let err = "";
-    let approved = false;
-    child.stderr.on("data", (d) => {
-      err += d;
-      const m = /shows the code (\S+)/.exec(err);
-      if (m && !approved) {
-        approved = true;
-        w.emu.approveDevice(m[1]!);
-      }
-    });
-    child.on("error", rej);
-    child.on("close", (c) => res(c ?? 1));
-  });
-  expect(code).toBe(0);
+  expect((await deviceLogin(w, ["--device-code"])).code).toBe(0);
 }
 
 interface Call {

@@ -22,7 +22,8 @@ function run<T>(what: string, arb: fc.Arbitrary<T>, check: (v: T) => void, runs 
   const details = fc.check(fc.property(arb, check), { numRuns: runs, seed: SEED });
   const split = verdicts.valid + verdicts.refused > 0 ? `; ${verdicts.valid} valid catalogs, ${verdicts.refused} refused at line:col` : "";
   figure({ area: "properties", what, trials: details.numRuns, failures: details.failed ? 1 : 0, cases: details.numRuns, note: details.failed ? `counterexample: ${JSON.stringify(details.counterexample).slice(0, 200)}` : `seed ${SEED}${split}` });
-  if (details.failed) throw new Error(fc.defaultReportMessage(details) ?? `property failed: ${what}`);
+  // the counterexample and its seed, or nothing
+  expect(details.failed ? (fc.defaultReportMessage(details) ?? `property failed: ${what}`) : "").toBe("");
 }
 
 // ----------------------------------------------------------------------------------------------------------
@@ -31,6 +32,13 @@ function run<T>(what: string, arb: fc.Arbitrary<T>, check: (v: T) => void, runs 
 const verdicts = { valid: 0, refused: 0 };
 
 /** The whole promise for one text: a usable catalog, or a one-line CatalogError at a line:col inside the text. */
+/** For a text that must be refused: true when catalogVerdict holds and refused it (a CatalogError at line:col). */
+function refusedAtLineCol(text: string): boolean {
+  const before = verdicts.refused;
+  catalogVerdict(text);
+  return verdicts.refused === before + 1;
+}
+
 function catalogVerdict(text: string): void {
   let cat;
   try {
@@ -166,12 +174,12 @@ describe("catalog parser and validator", () => {
   // Was defect CATALOG-TYPE-TABLE (fixed in 1f523a9): String() of a TOML table threw TypeError "No default
   // value", so `type = { a = 1 }` ended as "internal error" (exit 70), with no line:col.
   test("a session type written as a table is refused at its line:col", () => {
-    for (const t of ['[session.alice]\ntype = { a = 1 }', "[session.alice.type]\nx = 1", '[session.alice]\ntype.x = "iam-user"']) catalogVerdict(t);
+    for (const t of ['[session.alice]\ntype = { a = 1 }', "[session.alice.type]\nx = 1", '[session.alice]\ntype.x = "iam-user"']) expect(refusedAtLineCol(t)).toBe(true);
   });
 
   // Was defect CATALOG-NO-POS (fixed in 1f523a9): arrays of tables were refused without line:col.
   test("an array of tables ([[session]], [[x]]) is refused at its line:col", () => {
-    for (const t of ["[[session]]", '[defaults]\nregion = "eu-west-1"\n\n[[session.a]]\ntype = "iam-user"', "# x\n[[x]]", "[[ session . alice ]]\n[[session.alice]]"]) catalogVerdict(t);
+    for (const t of ["[[session]]", '[defaults]\nregion = "eu-west-1"\n\n[[session.a]]\ntype = "iam-user"', "# x\n[[x]]", "[[ session . alice ]]\n[[session.alice]]"]) expect(refusedAtLineCol(t)).toBe(true);
   });
 });
 
@@ -256,14 +264,14 @@ describe("~/.aws/config writer", () => {
 
   // CONFIG-EOL-FLIP: in a file mixing \r\n and \n, every sync rewrote the managed blocks with the other ending.
   test("sync settles on a file that mixes \\r\\n and \\n", () => {
-    syncVerdict(["[profile  a ]\r\nsesame_managed = true\n[profile a]\n", [{ name: "dev", credentialProcess: "/usr/local/bin/sesame credential-process dev" }]]);
+    expect(() => syncVerdict(["[profile  a ]\r\nsesame_managed = true\n[profile a]\n", [{ name: "dev", credentialProcess: "/usr/local/bin/sesame credential-process dev" }]])).not.toThrow();
   });
 
   // CONFIG-ROUNDTRIP-END: at the end of a file, add-then-remove dropped a trailing blank line, or left a final
   // newline the file did not have.
   test("add then remove is byte-exact at the end of the file too", () => {
     const w1 = [{ name: "dev", credentialProcess: "sesame credential-process dev" }];
-    for (const t of ["[profile prod]\n\n", "[profile mine]\nregion = eu-west-1", "\xEF\xBB\xBF\n", "\u000b\n"]) roundTripVerdict([t, w1]);
+    for (const t of ["[profile prod]\n\n", "[profile mine]\nregion = eu-west-1", "\xEF\xBB\xBF\n", "\u000b\n"]) expect(() => roundTripVerdict([t, w1])).not.toThrow();
   });
 });
 

@@ -5,33 +5,15 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { BIN, DEV_ROLE, world, type Run, type World } from "../e2e/harness.ts";
+import { ALICE_AND_DEV, BIN, type Run, type World } from "../e2e/harness.ts";
 import { isOneLine, sleep, walk } from "./support.ts";
-import { START } from "../e2e/sso-harness.ts";
+import { ADMIN_SESSION, deviceLogin, ssoCatalog, ssoWorld } from "../e2e/sso-harness.ts";
 
 const PASSPHRASE = "hygiene passphrase 7f3a";
 const CATALOG = `
 [defaults]
 region = "eu-west-1"
-
-[sso-session.corp]
-sso_start_url = "${START}"
-sso_region = "eu-west-1"
-
-[session.alice]
-type = "iam-user"
-
-[session.dev]
-type = "assume-role"
-source = "alice"
-role_arn = "${DEV_ROLE}"
-
-[session.admin]
-type = "sso"
-sso_session = "corp"
-sso_account_id = "111111111111"
-sso_role_name = "AdministratorAccess"
-`;
+${ssoCatalog("", ALICE_AND_DEV + ADMIN_SESSION)}`;
 
 let w: World;
 /** Everything sesame printed on stderr (and stdout, where it is not meant to carry credentials). */
@@ -61,29 +43,11 @@ async function sampleArgv(): Promise<void> {
   }
 }
 
-async function deviceLogin(env: Record<string, string | undefined> = {}): Promise<Run> {
-  const { spawn } = await import("node:child_process");
-  return new Promise((res, rej) => {
-    const child = spawn("/bin/sh", ["-c", 'umask 000; exec "$@"', "sh", BIN, "login", "corp", "--device-code", "--verbose"], { env: { ...w.env, ...env } as Record<string, string>, detached: true, stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    let approved = false;
-    child.stdout.on("data", (d) => (stdout += d));
-    child.stderr.on("data", (d) => {
-      stderr += d;
-      const m = /shows the code (\S+)/.exec(stderr);
-      if (m && !approved) {
-        approved = true;
-        w.emu.approveDevice(m[1]!);
-      }
-    });
-    child.on("error", rej);
-    child.on("close", (code) => {
-      transcripts.push({ args: "login corp --device-code --verbose", stream: "stderr", text: stderr });
-      transcripts.push({ args: "login corp --device-code --verbose", stream: "stdout", text: stdout });
-      res({ code: code ?? 1, stdout, stderr });
-    });
-  });
+async function login(env: Record<string, string | undefined> = {}): Promise<Run> {
+  const r = await deviceLogin(w, ["--device-code", "--verbose"], { env, bin: ["/bin/sh", "-c", 'umask 000; exec "$@"', "sh", BIN] });
+  transcripts.push({ args: "login corp --device-code --verbose", stream: "stderr", text: r.stderr });
+  transcripts.push({ args: "login corp --device-code --verbose", stream: "stdout", text: r.stdout });
+  return { code: r.code ?? 1, stdout: r.stdout, stderr: r.stderr };
 }
 
 /** Every secret the flows handled: long-term and temporary keys, session tokens, SSO tokens and client secrets, the passphrase. */
@@ -108,10 +72,7 @@ function keyIds(): string[] {
 }
 
 beforeAll(async () => {
-  w = await world(CATALOG);
-  w.env.AWS_ENDPOINT_URL_SSO = w.emu.url;
-  w.env.AWS_ENDPOINT_URL_SSO_OIDC = w.emu.url;
-  w.emu.addSsoAccount({ accountId: "111111111111", accountName: "dev", roles: ["AdministratorAccess"] });
+  w = await ssoWorld(CATALOG);
   sampler = sampleArgv();
 
   const fileEnv = { SESAME_KEYRING: "file", SESAME_FILE_PASSPHRASE: PASSPHRASE };
@@ -129,7 +90,7 @@ beforeAll(async () => {
   ok(await run(["env", "dev", "--verbose"], { stdoutIsOutput: true }));
   ok(await run(["exec", "dev", "--verbose", "--", "/bin/sh", "-c", "sleep 0.3; test -n \"$AWS_SESSION_TOKEN\""]));
   ok(await run(["profiles", "sync", "--verbose"]));
-  ok(await deviceLogin());
+  ok(await login());
   ok(await run(["credential-process", "admin", "--verbose"], { stdoutIsOutput: true }));
   ok(await run(["list", "--verbose"]));
   ok(await run(["logout", "corp", "--verbose"]));
@@ -147,7 +108,7 @@ beforeAll(async () => {
   // the file keyring
   ok(await run(["secret", "set", "alice", "--verbose"], { stdin: stdinKey, env: fileEnv }));
   ok(await run(["credential-process", "dev", "--verbose"], { stdoutIsOutput: true, env: fileEnv }));
-  ok(await deviceLogin(fileEnv));
+  ok(await login(fileEnv));
   ok(await run(["credential-process", "admin", "--verbose"], { stdoutIsOutput: true, env: fileEnv }));
   await run(["credential-process", "dev", "--no-cache", "--verbose"], { env: { ...fileEnv, SESAME_FILE_PASSPHRASE: "wrong passphrase" } });
   ok(await run(["logout", "--verbose"], { env: fileEnv }));

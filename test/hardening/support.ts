@@ -4,21 +4,17 @@
 //
 //   HARDENING_STRESS=1   the long counts (≥ 200 crash trials, ≥ 10,000 property cases, every byte …)
 //   HARDENING_REPORT=F   every test appends its figures (trials, failures, cases) to F as JSON lines
-//   HARDENING_PROBE=1    also run the probes of known defects (skipped otherwise, see defectTest)
 //   HARDENING_SEED=N     the seed of every random choice (default: from the clock; printed in the figures)
-import { test } from "bun:test";
 import { spawn } from "node:child_process";
-import { appendFileSync, lstatSync, readdirSync, readFileSync, unlinkSync } from "node:fs";
+import { appendFileSync, lstatSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import type { Emulator } from "../emulator/index.ts";
-import { parseToml } from "../../src/catalog/parse.ts";
-import { validateCatalog } from "../../src/catalog/validate.ts";
-import { currentIdentity } from "../../src/credentials/identity.ts";
-import { entryName } from "../../src/store/cache.ts";
-import { BIN, type ProcessCredentials, type Run, type World } from "../e2e/harness.ts";
+import { BIN, type ProcessCredentials, type Run } from "../e2e/harness.ts";
+
+// The cache-entry helpers live with the world they work on; the hardening tests take them from here too.
+export { clearCreds, entryBase } from "../e2e/harness.ts";
 
 export const STRESS = process.env.HARDENING_STRESS === "1";
-export const PROBE = process.env.HARDENING_PROBE === "1";
 
 /** The count for CI, or for the stress run. */
 export function count(ci: number, stress: number): number {
@@ -46,13 +42,6 @@ export function figure(f: Figure): void {
   if (file) appendFileSync(file, `${JSON.stringify(f)}\n`);
 }
 
-/**
- * A test that shows a known defect of src/ (named in the title as "[defect X]" and in docs/security.md): it
- * fails today, so it is skipped in `npm test` and run by `npm run stress` (HARDENING_PROBE=1), whose table
- * reports it apart. When the fix lands, turn it into a plain `test`.
- */
-export const defectTest: typeof test = (PROBE ? test : test.skip) as typeof test;
-
 /** Deterministic PRNG (mulberry32), so a failing trial can be replayed from its seed. */
 export function rng(seed: number): () => number {
   let a = seed >>> 0;
@@ -73,19 +62,6 @@ export function listDir(dir: string): string[] {
   } catch {
     return [];
   }
-}
-
-/** Removes every cached credential (not the key), as `sesame cache clear` would, without running it. */
-export function clearCreds(w: World): void {
-  for (const f of listDir(w.cacheDir)) if (f.endsWith(".cred")) unlinkSync(join(w.cacheDir, f));
-}
-
-/** The cache entry path of a session of the world's current catalog, without its extension. */
-export async function entryBase(w: World, name: string, env: Record<string, string | undefined> = w.env): Promise<string> {
-  const cat = validateCatalog(parseToml(w.catalog, readFileSync(w.catalog, "utf8")));
-  const s = cat.sessions.get(name);
-  if (!s) throw new Error(`no session ${name} in the test catalog`);
-  return join(w.cacheDir, await entryName(await currentIdentity(cat, s, env, w.stateDir)));
 }
 
 /** The one-line promise of every failure: exactly one line on stderr, starting "sesame: ", no stack. */

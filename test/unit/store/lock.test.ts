@@ -1,5 +1,5 @@
 import { expect, test } from "bun:test";
-import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir, hostname } from "node:os";
 import { join } from "node:path";
 import { acquire, withLock } from "../../../src/store/lock.ts";
@@ -36,9 +36,17 @@ test("a lock whose holder died is taken over", async () => {
 
 test("a lock older than staleMs is taken over even if its PID lives", async () => {
   const p = join(dir(), "x.lock");
-  writeFileSync(p, `${process.pid} ${Date.now() - 120_000} ${hostname()}`);
-  const release = await acquire(p, opts);
+  const old = Date.now() - 120_000;
+  writeFileSync(p, `${process.pid} ${old} ${hostname()}`);
+  // a short deadline: waiting on the old lock would end in BusyError, not in a lock of our own
+  const release = await acquire(p, { ...opts, timeoutMs: 300 });
+  const [pid, since, host, ...what] = readFileSync(p, "utf8").trim().split(" ");
+  expect(pid).toBe(String(process.pid));
+  expect(Number(since)).toBeGreaterThan(old);
+  expect(host).toBe(hostname());
+  expect(what.join(" ")).toBe(opts.what);
   release();
+  expect(existsSync(p)).toBe(false);
 });
 
 test("a waiter gives up at its deadline with a clear error", async () => {

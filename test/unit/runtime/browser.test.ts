@@ -1,6 +1,6 @@
 // openBrowser (src/runtime/browser.ts) hands an opener only web and file addresses (issue 9 item 7).
 import { expect, test } from "bun:test";
-import { openBrowser } from "../../src/runtime/browser.ts";
+import { openBrowser } from "../../../src/runtime/browser.ts";
 
 test("an option, a javascript: address or a URL with whitespace or control characters is never passed to an opener", () => {
   const env = { BROWSER: "/bin/true" };

@@ -3,8 +3,8 @@ import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { hostname, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { EXIT, KeyringError, SesameError } from "../../src/errors.ts";
-import { fileKeyring } from "../../src/store/file-keyring.ts";
+import { EXIT, KeyringError, SesameError } from "../../../src/errors.ts";
+import { fileKeyring } from "../../../src/store/file-keyring.ts";
 
 let dir: string;
 let path: string;
@@ -221,7 +221,7 @@ describe("file keyring", () => {
   });
 
   test("concurrent sets from several processes keep every entry", async () => {
-    const module = resolve(import.meta.dir, "../../src/store/file-keyring.ts");
+    const module = resolve(import.meta.dir, "../../../src/store/file-keyring.ts");
     const script = `
       const { fileKeyring } = await import(${JSON.stringify(module)});
       const [path, who] = process.argv.slice(-2);

@@ -5,9 +5,9 @@ import { spawn } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { validateExec } from "../../src/commands/exec.ts";
-import { run } from "../../src/runtime/run-command.ts";
-import { SesameError, UsageError } from "../../src/errors.ts";
+import { validateExec } from "../../../src/commands/exec.ts";
+import { run } from "../../../src/runtime/run-command.ts";
+import { SesameError, UsageError } from "../../../src/errors.ts";
 
 const env = { PATH: process.env.PATH ?? "/usr/bin:/bin" };
 
@@ -54,7 +54,7 @@ describe("the child's status becomes sesame's", () => {
 
 // A separate process plays sesame (run() installs signal handlers on its own process).
 const HOST = `
-import { run } from ${JSON.stringify(resolve(import.meta.dir, "../../src/runtime/run-command.ts"))};
+import { run } from ${JSON.stringify(resolve(import.meta.dir, "../../../src/runtime/run-command.ts"))};
 process.exitCode = await run(["sh", "-c", process.env.CHILD_SCRIPT], { PATH: process.env.PATH });
 `;
 

@@ -1,12 +1,12 @@
 // sesame import's translation table (src/awsconfig/import-plan.ts), the credentials-file stripper, and the
 // profile adoption import asks of profiles sync (src/awsconfig/managed.ts, SyncOptions.adopt).
 import { describe, expect, test } from "bun:test";
-import { planImport, readAwsProfiles, redactIniSecrets, stripCredentials, type ImportPlan, type ProfileOutcome } from "../../src/awsconfig/import-plan.ts";
-import { tomlKey, tomlString } from "../../src/catalog/toml-write.ts";
-import { syncProfiles } from "../../src/awsconfig/managed.ts";
-import { parseToml } from "../../src/catalog/parse.ts";
-import { validateCatalog } from "../../src/catalog/validate.ts";
-import { CatalogError } from "../../src/errors.ts";
+import { planImport, readAwsProfiles, redactIniSecrets, stripCredentials, type ImportPlan, type ProfileOutcome } from "../../../src/awsconfig/import-plan.ts";
+import { tomlKey, tomlString } from "../../../src/catalog/toml-write.ts";
+import { syncProfiles } from "../../../src/awsconfig/managed.ts";
+import { parseToml } from "../../../src/catalog/parse.ts";
+import { validateCatalog } from "../../../src/catalog/validate.ts";
+import { CatalogError } from "../../../src/errors.ts";
 
 const FILE = "/home/u/.config/sesame/sessions.toml";
 const KEY = { id: "AKIAIOSFODNN7EXAMPLE", secret: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY" };

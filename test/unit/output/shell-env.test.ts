@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { applyEnv, credentialEnv, fishQuote, psQuote, renderEnv, shQuote } from "../../src/output/shell-env.ts";
+import { applyEnv, credentialEnv, fishQuote, psQuote, renderEnv, shQuote } from "../../../src/output/shell-env.ts";
 
 const creds = { accessKeyId: "ASIAEXAMPLE1234567", secretAccessKey: "se/cr+et", sessionToken: "tok==", expiration: new Date("2030-01-02T03:04:05.678Z") };
 const NASTY = `it's "quoted" $HOME \`id\` \\ back\\'slash ; rm -rf / # é`;

@@ -1,5 +1,5 @@
 // The credentials server's rows of `npm run bench` (issue 10), in a file of their own; scripts/bench.ts
-// calls benchServer() and prints its rows and targets. Runnable alone too: bun scripts/bench-server.ts [--quick] [BIN]
+// calls benchServer() and prints its rows and targets. Runnable alone too: bun scripts/bench/server.ts [--quick] [BIN]
 //
 //   request    a warm request to `sesame serve` (the compiled binary): p50 and p99 over keep-alive
 //              connections, interleaved in batches with a minimal Bun.serve answering a constant JSON
@@ -11,8 +11,8 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { ACCT, DEV_ROLE, PROD_ROLE } from "../test/e2e/harness.ts";
-import { startEmulator, type Emulator } from "../test/emulator/index.ts";
+import { ACCT, DEV_ROLE, PROD_ROLE } from "../../test/e2e/harness.ts";
+import { startEmulator, type Emulator } from "../../test/emulator/index.ts";
 
 type Env = Record<string, string>;
 
@@ -289,7 +289,7 @@ export async function benchServer(opts: { bin: string; quick: boolean; log: (m: 
 
 if (import.meta.main) {
   const args = process.argv.slice(2);
-  const bin = resolve(args.find((a) => !a.startsWith("--")) ?? join(import.meta.dir, "..", "dist", "sesame"));
+  const bin = resolve(args.find((a) => !a.startsWith("--")) ?? join(import.meta.dir, "..", "..", "dist", "sesame"));
   const r = await benchServer({ bin, quick: args.includes("--quick"), log: (m) => process.stderr.write(`bench: ${m}\n`) });
   for (const row of r.rows) console.log(`${row.label}: ${row.samples[0]!.toFixed(3)} ${row.unit}`);
   for (const t of r.targets) console.log(`${t.ok === null ? "–" : t.ok ? "✓" : "✗"} ${t.name}: ${t.measured}`);

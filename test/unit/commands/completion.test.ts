@@ -4,9 +4,9 @@ import { beforeAll, describe, expect, test } from "bun:test";
 import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { parseFlags } from "../../src/commands/completion.ts";
+import { parseFlags } from "../../../src/commands/completion.ts";
 
-const MAIN = resolve(import.meta.dir, "../../src/main.ts");
+const MAIN = resolve(import.meta.dir, "../../../src/main.ts");
 let dir: string;
 let env: Record<string, string>;
 

@@ -1,5 +1,5 @@
 import { expect, test } from "bun:test";
-import { mapBounded } from "../../src/runtime/map-bounded.ts";
+import { mapBounded } from "../../../src/runtime/map-bounded.ts";
 
 const tick = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
