@@ -16,8 +16,11 @@ import { presignUrl, signHeaders } from "../curl/sign.ts";
 /** curl's own exit statuses for the same failures. */
 export const CURL_EXIT = { httpError: 22, timeout: 28, network: 56 } as const;
 
-/** Headers sesame computes; one typed by hand would be signed twice or contradict the signature. */
-const RESERVED = new Set(["authorization", "x-amz-date", "x-amz-security-token", "x-amz-content-sha256", "content-length", "transfer-encoding"]);
+/**
+ * Headers sesame computes; one typed by hand would be signed twice or contradict the signature. (Date
+ * too: the SDK's signer drops it in favour of X-Amz-Date, so it would silently not be sent.)
+ */
+const RESERVED = new Set(["authorization", "date", "x-amz-date", "x-amz-security-token", "x-amz-content-sha256", "content-length", "transfer-encoding"]);
 
 /** An error answer bigger than this is passed through rather than read for its code. */
 const ERROR_PEEK = 1 << 20;

@@ -61,6 +61,14 @@ function decode(s: string): string {
   }
 }
 
+/**
+ * S3 signs the object key encoded once, segment by segment, without path normalisation: a key typed as
+ * /test$file.text (or /test%24file.text) is signed as /test%24file.text, as S3 recomputes it.
+ */
+export function s3CanonicalPath(pathname: string): string {
+  return pathname.split("/").map((seg) => rfc3986(decode(seg))).join("/");
+}
+
 function request(t: ToSign): HttpRequest {
   const headers: Record<string, string> = {};
   for (const [k, v] of t.headers) headers[k] = k in headers ? `${headers[k]},${v}` : v;
@@ -71,7 +79,7 @@ function request(t: ToSign): HttpRequest {
     protocol: t.url.protocol,
     hostname: t.url.hostname,
     ...(t.url.port ? { port: Number(t.url.port) } : {}),
-    path: t.url.pathname,
+    path: t.service === "s3" ? s3CanonicalPath(t.url.pathname) : t.url.pathname,
     query: queryBag(t.url),
     headers,
     ...(t.body !== undefined ? { body: t.body } : {}),

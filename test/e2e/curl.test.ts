@@ -151,6 +151,7 @@ describe("sesame curl: signed requests the emulator verifies", () => {
     for (const args of [
       [`${w.emu.url}/signed/x`],
       ["--service", "es", "-H", "Authorization: x", `${w.emu.url}/signed/x`],
+      ["--service", "es", "-H", "Date: Fri, 24 May 2013 00:00:00 GMT", `${w.emu.url}/signed/x`],
       ["--location", `${w.emu.url}/signed/x`],
       ["--service", "es", "not a url"],
       ["--service", "es", "--data-binary", "@-", "-d", "x", `${w.emu.url}/signed/x`],
@@ -238,6 +239,16 @@ describe("sesame curl --presign", () => {
     const res = await fetch(r.stdout.trim(), { headers: { host: "bucket.s3.us-east-2.amazonaws.com" } });
     expect(res.status).toBe(200);
     expect(((await res.json()) as Echo).service).toBe("s3");
+  });
+
+  test("S3 keys with characters a URL leaves as typed ($, parentheses, *) sign as S3 recomputes them", async () => {
+    const host = ["-H", "Host: bucket.s3.eu-west-3.amazonaws.com"];
+    const put = await curl(["-X", "PUT", "-d", "x", ...host, `${w.emu.url}/signed/k$ey(1)*.txt`]);
+    expect(put.stderr).toBe("");
+    expect(put.echo!.path).toBe("/signed/k$ey(1)*.txt");
+    const pre = await curl(["--presign", ...host, `${w.emu.url}/signed/k$ey(1)*.txt`]);
+    const res = await fetch(pre.stdout.trim(), { headers: { host: "bucket.s3.eu-west-3.amazonaws.com" } });
+    expect(res.status).toBe(200);
   });
 
   test("--expires beyond 7 days or without --presign is refused in one line", async () => {

@@ -11,7 +11,7 @@ import type { HttpRequest } from "@smithy/types";
 import { type AwsError, awsError, errors } from "./errors.ts";
 import * as ids from "./ids.ts";
 import type { EmulatorContext, EmulatorRequest, EmulatorResponse, RouteHandler } from "./router.ts";
-import { authenticate, parseAmzDate, parseAuthorization } from "./sigv4.ts";
+import { authenticate, parseAmzDate, parseAuthorization, s3KeyPath } from "./sigv4.ts";
 import type { Caller, EmulatorState } from "./state.ts";
 
 export const SIGNED_API_PREFIX = "/signed";
@@ -92,7 +92,7 @@ async function checkPresigned(req: EmulatorRequest, state: EmulatorState): Promi
     service, region, sha256: Sha256, uriEscapePath: service !== "s3",
     credentials: { accessKeyId, secretAccessKey: found.secret, ...(token ? { sessionToken: token } : {}) },
   });
-  const request: HttpRequest = { method: req.method, protocol: "https:", hostname: headers.host ?? "", path: req.path, query, headers };
+  const request: HttpRequest = { method: req.method, protocol: "https:", hostname: headers.host ?? "", path: service === "s3" ? s3KeyPath(req.path) : req.path, query, headers };
   const out = await signer.presign(request, {
     signingDate: date, expiresIn: expires,
     unhoistableHeaders: new Set(["x-amz-content-sha256"]), unsignableHeaders: new Set(["x-amz-content-sha256"]),

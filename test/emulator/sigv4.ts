@@ -136,7 +136,7 @@ export async function expectedSignature(
     method: req.method,
     protocol: "https:",
     hostname: headers.host ?? "",
-    path: rules.awsPaths ? req.path : decode(req.path),
+    path: !rules.awsPaths ? decode(req.path) : auth.service === "s3" ? s3KeyPath(req.path) : req.path,
     query: parseQuery(req.query),
     headers,
     body: req.body,
@@ -170,10 +170,18 @@ export async function verifySignature(req: SignedRequest, secretAccessKey: strin
   return expected !== undefined && sameSignature(expected, auth.signature);
 }
 
+/** S3's canonical URI: each segment of the path as sent, decoded and encoded once (RFC 3986), not normalised. */
+export function s3KeyPath(path: string): string {
+  return path
+    .split("/")
+    .map((seg) => encodeURIComponent(decode(seg)).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`))
+    .join("/");
+}
+
 /**
  * How a service builds the canonical URI and payload hash. Default (STS, the known-answer tests): the decoded
  * path encoded once. `awsPaths`: as AWS does for REST services, the path as sent encoded once more, except S3
- * which signs it as sent. `unsignedPayload`: x-amz-content-sha256: UNSIGNED-PAYLOAD is accepted (S3).
+ * which signs each segment decoded and encoded once (s3KeyPath). `unsignedPayload`: x-amz-content-sha256: UNSIGNED-PAYLOAD is accepted (S3).
  */
 export interface PathRules {
   awsPaths?: boolean;
