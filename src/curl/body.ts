@@ -63,10 +63,21 @@ async function hashFile(path: string): Promise<string> {
   return h.digest("hex");
 }
 
+const SIGNALS = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
+
 /** Copies a stream to a 0600 file in a fresh 0700 folder, hashing it on the way. */
 async function spool(input: NodeJS.ReadableStream, env: Record<string, string | undefined>): Promise<PreparedBody> {
   const dir = mkdtempSync(join(env.TMPDIR || tmpdir(), "sesame-curl-"));
-  const cleanup = () => rmSync(dir, { recursive: true, force: true });
+  // Ctrl-C (or a kill) during a long upload must not leave a copy of the body behind.
+  const onSignal = (sig: NodeJS.Signals) => {
+    rmSync(dir, { recursive: true, force: true });
+    process.exit(128 + (sig === "SIGINT" ? 2 : sig === "SIGHUP" ? 1 : 15));
+  };
+  for (const sig of SIGNALS) process.on(sig, onSignal);
+  const cleanup = () => {
+    for (const sig of SIGNALS) process.off(sig, onSignal);
+    rmSync(dir, { recursive: true, force: true });
+  };
   const path = join(dir, "body");
   const h = createHash("sha256");
   let length = 0;

@@ -5,7 +5,8 @@ import { createHash } from "node:crypto";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { storeAliceKey, world, type World } from "./harness.ts";
+import { spawn } from "node:child_process";
+import { BIN, storeAliceKey, world, type World } from "./harness.ts";
 import { runRaw } from "./curl-harness.ts";
 
 const DEV_ARN = "arn:aws:sts::222222222222:assumed-role/Dev/sesame-tester";
@@ -136,6 +137,19 @@ describe("sesame curl: signed requests the emulator verifies", () => {
     }
   });
 
+  test("an endpoint's error text reaches the terminal without control characters", async () => {
+    w.emu.registerRoute("GET", "/hostile", async () => ({
+      status: 403,
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ __type: "AccessDenied\u001b[2J", message: "no\u001b]0;owned\u0007 way\nsecond line" }),
+    }));
+    const r = await curl(["--service", "execute-api", `${w.emu.url}/hostile`]);
+    expect(r.code).toBe(5);
+    oneLine(r.stderr);
+    expect(r.stderr).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f]/);
+    expect(r.stderr).toContain("AccessDenied");
+  });
+
   test("--max-time gives up on a slow answer with exit 28", async () => {
     w.emu.registerRoute("GET", "/slow", async () => {
       await sleep(5000);
@@ -143,6 +157,13 @@ describe("sesame curl: signed requests the emulator verifies", () => {
     });
     const r = await curl(["--max-time", "0.3", "--service", "execute-api", `${w.emu.url}/slow`]);
     expect(r.code).toBe(28);
+    oneLine(r.stderr);
+    expect(r.stdout).toBe("");
+  });
+
+  test("an endpoint that cannot be reached is one line with exit 56", async () => {
+    const r = await curl(["--service", "execute-api", "--region", "eu-west-1", "http://127.0.0.1:1/x"]);
+    expect(r.code).toBe(56);
     oneLine(r.stderr);
     expect(r.stdout).toBe("");
   });
@@ -207,6 +228,19 @@ describe("sesame curl: streamed bodies", () => {
     console.log(`sesame curl peak RSS: 1 MB upload ${Math.round(base.peakRssKb / 1024)} MB, 50 MB upload ${Math.round(r.peakRssKb / 1024)} MB`);
     if (r.peakRssKb && base.peakRssKb) expect(r.peakRssKb - base.peakRssKb).toBeLessThan(40 * 1024) // a buffered body alone would add 50 MB;
     expect(readdir(tmp)).toEqual([]);
+  });
+  test("killed while reading stdin, it removes its temporary copy of the body", async () => {
+    const tmp = mkdtempSync(join(w.home, "kill-"));
+    const child = spawn(BIN, ["curl", "dev", "--service", "execute-api", "--data-binary", "@-", `${w.emu.url}/signed/up`], { env: { ...w.env, TMPDIR: tmp }, stdio: ["pipe", "ignore", "ignore"] });
+    const closed = new Promise<number | null>((r) => child.on("close", (code, sig) => r(code ?? (sig === "SIGTERM" ? 143 : null))));
+    child.stdin.write(Buffer.alloc(1 << 20, 1));
+    // wait until the copy has begun, then stop sesame as a shell's kill would
+    const copies = () => readdir(tmp).filter((d) => d.startsWith("sesame-curl-"));
+    for (let i = 0; i < 200 && !copies().some((d) => readdir(join(tmp, d)).length > 0); i++) await sleep(25);
+    expect(copies().length).toBe(1);
+    child.kill("SIGTERM");
+    expect(await closed).toBe(143);
+    expect(copies()).toEqual([]);
   });
 });
 
