@@ -233,6 +233,7 @@ describe("sesame curl: streamed bodies", () => {
     const tmp = mkdtempSync(join(w.home, "kill-"));
     const child = spawn(BIN, ["curl", "dev", "--service", "execute-api", "--data-binary", "@-", `${w.emu.url}/signed/up`], { env: { ...w.env, TMPDIR: tmp }, stdio: ["pipe", "ignore", "ignore"] });
     const closed = new Promise<number | null>((r) => child.on("close", (code, sig) => r(code ?? (sig === "SIGTERM" ? 143 : null))));
+    child.stdin.on("error", () => {}); // EPIPE once sesame is gone
     child.stdin.write(Buffer.alloc(1 << 20, 1));
     // wait until the copy has begun, then stop sesame as a shell's kill would
     const copies = () => readdir(tmp).filter((d) => d.startsWith("sesame-curl-"));
