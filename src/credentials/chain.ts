@@ -6,6 +6,7 @@ import { assumeRole } from "./assume-role.ts";
 import { cached } from "./cached.ts";
 import { iamUser } from "./iam-user.ts";
 import { ssoRole } from "./sso.ts";
+import { rolesAnywhere } from "./roles-anywhere.ts";
 import { hopIdentity } from "./identity.ts";
 import type { Deps, Provider } from "./types.ts";
 
@@ -21,6 +22,8 @@ export function providerFor(s: Session, cat: Catalog, d: Deps): Provider {
     }
     case "sso":
       return named(s, cached(s.name, id, d, ssoRole(s, cat, d)));
+    case "roles-anywhere":
+      return named(s, cached(s.name, id, d, rolesAnywhere(s, d)));
     case "web-identity":
       return () => Promise.reject(new NotSupportedYet(`session "${s.name}": type = "web-identity"`));
   }
