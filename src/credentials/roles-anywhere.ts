@@ -9,7 +9,10 @@ export function rolesAnywhere(s: RolesAnywhereSession, d: Deps): Provider {
   return async (): Promise<Credentials> => {
     const { loadMaterial } = await import("../rolesanywhere/material.ts");
     const { createSession } = await import("../rolesanywhere/create-session.ts");
-    const m = loadMaterial(s.name, s, new Date(d.now()));
+    const m = await loadMaterial(s.name, s, new Date(d.now()), async () => {
+      const { getPassphrase } = await import("../store/roles-anywhere-passphrase.ts");
+      return getPassphrase(await d.secrets(), s.name);
+    });
     const region = s.trust_anchor_arn.split(":")[3]!;
     const endpoint = endpointOverride("ROLESANYWHERE", d.env) ?? `https://rolesanywhere.${region}.amazonaws.com`;
     return createSession(m, {

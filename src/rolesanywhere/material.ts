@@ -1,7 +1,7 @@
 // The certificate, chain and private key of a roles-anywhere session, read from their PEM files and
 // checked before anything is sent: a missing or unreadable file, an expired or not yet valid certificate,
-// a key that does not belong to the certificate, or an encrypted key are each one line here, not an
-// opaque refusal from AWS later.
+// a key that does not belong to the certificate, or an encrypted key without its passphrase (kept in the
+// keyring: sesame secret set NAME) are each one line here, not an opaque refusal from AWS later.
 import { createPrivateKey, type KeyObject, X509Certificate } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { NeedsInput } from "../errors.ts";
@@ -36,7 +36,13 @@ function certs(session: string, key: string, path: string): X509Certificate[] {
   }
 }
 
-export function loadMaterial(session: string, files: { certificate: string; certificate_chain?: string; private_key: string }, now: Date): Material {
+/** Whether a PEM private key file is encrypted (PKCS#8 EncryptedPrivateKeyInfo, or legacy OpenSSL PEM encryption). */
+export function isEncryptedPem(pem: string): boolean {
+  return /-----BEGIN ENCRYPTED PRIVATE KEY-----|Proc-Type:\s*4,ENCRYPTED/.test(pem);
+}
+
+/** `passphrase(pem)`: asked only when the key is encrypted (from the keyring); undefined when none is stored. */
+export async function loadMaterial(session: string, files: { certificate: string; certificate_chain?: string; private_key: string }, now: Date, passphrase: () => Promise<string | undefined> = async () => undefined): Promise<Material> {
   const [leaf, ...rest] = certs(session, "certificate", files.certificate);
   const chain = [...rest, ...(files.certificate_chain ? certs(session, "certificate_chain", files.certificate_chain) : [])];
   const from = new Date(leaf!.validFrom);
@@ -48,14 +54,23 @@ export function loadMaterial(session: string, files: { certificate: string; cert
     throw new NeedsInput("roles-anywhere.not-yet-valid", `session "${session}": the certificate ${JSON.stringify(files.certificate)} is not valid before ${from.toISOString()}`, "wait, or check this machine's clock");
   }
   const pem = read(session, "private_key", files.private_key);
-  if (/-----BEGIN ENCRYPTED PRIVATE KEY-----|Proc-Type:\s*4,ENCRYPTED/.test(pem)) {
-    throw new NeedsInput("roles-anywhere.encrypted-key", `session "${session}": the private key ${JSON.stringify(files.private_key)} is encrypted, which sesame does not support yet`, "store it unencrypted, readable only by you (chmod 600), e.g. openssl pkey -in KEY -out KEY.plain");
-  }
   let key: KeyObject;
-  try {
-    key = createPrivateKey(pem);
-  } catch {
-    throw new NeedsInput("roles-anywhere.key", `session "${session}": private_key ${JSON.stringify(files.private_key)} is not a PEM private key`, "give an RSA or EC key in PEM (PKCS#1, PKCS#8 or SEC1)");
+  if (isEncryptedPem(pem)) {
+    const pass = await passphrase();
+    if (pass === undefined) {
+      throw new NeedsInput("roles-anywhere.passphrase", `session "${session}": the private key ${JSON.stringify(files.private_key)} is encrypted and no passphrase is stored for it`, `store it in the keyring: sesame secret set ${session}`);
+    }
+    try {
+      key = createPrivateKey({ key: pem, format: "pem", passphrase: pass });
+    } catch {
+      throw new NeedsInput("roles-anywhere.passphrase", `session "${session}": the stored passphrase does not decrypt the private key ${JSON.stringify(files.private_key)}`, `store the right one: sesame secret set ${session}`);
+    }
+  } else {
+    try {
+      key = createPrivateKey(pem);
+    } catch {
+      throw new NeedsInput("roles-anywhere.key", `session "${session}": private_key ${JSON.stringify(files.private_key)} is not a PEM private key`, "give an RSA or EC key in PEM (PKCS#1, PKCS#8 or SEC1)");
+    }
   }
   const type = key.asymmetricKeyType;
   if (type !== "rsa" && type !== "ec") {

@@ -159,7 +159,7 @@ describe("roles-anywhere sessions", () => {
     oneLine(rogue.stderr);
     expect(rogue.stderr).toContain("AccessDeniedException");
     expect(rogue.stderr).toContain("Untrusted signing certificate");
-    for (const [name, words] of [["ra-old", "expired on 2024-01-02"], ["ra-mismatch", "does not belong to the certificate"], ["ra-enc", "is encrypted"]] as const) {
+    for (const [name, words] of [["ra-old", "expired on 2024-01-02"], ["ra-mismatch", "does not belong to the certificate"], ["ra-enc", "is encrypted and no passphrase is stored for it — store it in the keyring: sesame secret set ra-enc"]] as const) {
       const before = creates().length;
       const r = await w.run(["credential-process", name]);
       expect([name, r.code, r.stdout]).toEqual([name, 4, ""]);
@@ -168,6 +168,22 @@ describe("roles-anywhere sessions", () => {
       expect(r.stderr).not.toContain("PRIVATE KEY");
       expect(creates().length).toBe(before); // refused before anything was sent
     }
+  });
+
+  test("an encrypted key: its passphrase from the keyring (sesame secret set), a wrong one refused in one line", async () => {
+    const wrong = await w.run(["secret", "set", "ra-enc"], { stdin: "not-it\n" });
+    expect([wrong.code, wrong.stderr]).toEqual([0, 'sesame: stored the key passphrase for "ra-enc" in the ' + (w.env.SESAME_KEYRING === "file" ? "file keyring" : "OS keyring") + "\n"]);
+    const refused = await w.run(["credential-process", "ra-enc"]);
+    expect(refused.code).toBe(4);
+    oneLine(refused.stderr);
+    expect(refused.stderr).toContain("the stored passphrase does not decrypt");
+    expect(refused.stderr).not.toContain("not-it");
+    await w.run(["secret", "set", "ra-enc"], { stdin: "sesame\n" });
+    const ok = await w.run(["credential-process", "ra-enc"]);
+    expect(ok.stderr).toBe("");
+    expect(w.emu.state.temporaryCredentials.get(parseProcessOutput(ok.stdout).AccessKeyId)!.identity.arn).toStartWith("arn:aws:sts::444444444444:assumed-role/Workload/");
+    const del = await w.run(["secret", "delete", "ra-enc"]);
+    expect(del.stderr).toBe('sesame: deleted the key passphrase of "ra-enc"\n');
   });
 
   test("a renewed certificate is a new identity: the cache is not served for it", async () => {

@@ -22,7 +22,7 @@ const materials: Record<string, Material> = {};
 let handler: ReturnType<typeof rolesAnywhereHandler>;
 const state = new EmulatorState();
 
-beforeAll(() => {
+beforeAll(async () => {
   dir = mkdtempSync(join(process.env.TMPDIR ?? tmpdir(), "ra-unit-"));
   const ssl = (...a: string[]) => execFileSync("openssl", a, { cwd: dir, stdio: ["ignore", "pipe", "pipe"] });
   ssl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", "ca.key", "-out", "ca.pem", "-days", "2", "-subj", "/CN=ca", "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign");
@@ -32,7 +32,7 @@ beforeAll(() => {
   for (const [name, alg] of [["rsa", ["-newkey", "rsa:2048"]], ["ec", ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256"]]] as const) {
     ssl("req", ...alg, "-nodes", "-keyout", `${name}.key`, "-out", `${name}.csr`, "-subj", `/CN=${name}`);
     ssl("x509", "-req", "-in", `${name}.csr`, "-CA", "ica.pem", "-CAkey", "ica.key", "-set_serial", "0xABCDEF0123", "-days", "1", "-out", `${name}.pem`);
-    materials[name] = loadMaterial(name, { certificate: join(dir, `${name}.pem`), certificate_chain: join(dir, "ica.pem"), private_key: join(dir, `${name}.key`) }, NOW);
+    materials[name] = await loadMaterial(name, { certificate: join(dir, `${name}.pem`), certificate_chain: join(dir, "ica.pem"), private_key: join(dir, `${name}.key`) }, NOW);
   }
   state.addRole({ arn: ROLE });
   handler = rolesAnywhereHandler({ trustAnchors: new Map([[ANCHOR, readFileSync(join(dir, "ca.pem"), "utf8")]]), profiles: new Map([[PROFILE, { roleArns: [ROLE] }]]) });
