@@ -15,7 +15,8 @@ import type { EmulatorResponse } from "../../emulator/router.ts";
 const ANCHOR = "arn:aws:rolesanywhere:eu-west-1:444444444444:trust-anchor/aaaa-1";
 const PROFILE = "arn:aws:rolesanywhere:eu-west-1:444444444444:profile/bbbb-2";
 const ROLE = "arn:aws:iam::444444444444:role/Workload";
-const NOW = new Date();
+/** set once the certificates exist: their notBefore is the second they were made */
+let NOW: Date;
 
 let dir: string;
 const materials: Record<string, Material> = {};
@@ -32,6 +33,9 @@ beforeAll(async () => {
   for (const [name, alg] of [["rsa", ["-newkey", "rsa:2048"]], ["ec", ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256"]]] as const) {
     ssl("req", ...alg, "-nodes", "-keyout", `${name}.key`, "-out", `${name}.csr`, "-subj", `/CN=${name}`);
     ssl("x509", "-req", "-in", `${name}.csr`, "-CA", "ica.pem", "-CAkey", "ica.key", "-set_serial", "0xABCDEF0123", "-days", "1", "-out", `${name}.pem`);
+  }
+  NOW = new Date(Date.now() + 1000); // past the whole second the last certificate starts at
+  for (const name of ["rsa", "ec"]) {
     materials[name] = await loadMaterial(name, { certificate: join(dir, `${name}.pem`), certificate_chain: join(dir, "ica.pem"), private_key: join(dir, `${name}.key`) }, NOW);
   }
   state.addRole({ arn: ROLE });
@@ -47,13 +51,13 @@ async function submit(call: SignedCall): Promise<EmulatorResponse> {
   );
 }
 
-const input = { endpoint: "https://rolesanywhere.eu-west-1.amazonaws.com", region: "eu-west-1", trustAnchorArn: ANCHOR, profileArn: PROFILE, roleArn: ROLE, durationSeconds: 3600, now: NOW };
+const base = { endpoint: "https://rolesanywhere.eu-west-1.amazonaws.com", region: "eu-west-1", trustAnchorArn: ANCHOR, profileArn: PROFILE, roleArn: ROLE, durationSeconds: 3600 };
 
 describe("X.509 CreateSession signatures", () => {
   for (const kind of ["rsa", "ec"]) {
     test(`${kind}: the wire format, accepted as made`, async () => {
-      const call = signCreateSession(materials[kind]!, input);
-      const day = input.now.toISOString().slice(0, 10).replace(/-/g, "");
+      const call = signCreateSession(materials[kind]!, { ...base, now: NOW });
+      const day = NOW.toISOString().slice(0, 10).replace(/-/g, "");
       expect(call.url).toBe(`https://rolesanywhere.eu-west-1.amazonaws.com/sessions?profileArn=${encodeURIComponent(PROFILE)}&roleArn=${encodeURIComponent(ROLE)}&trustAnchorArn=${encodeURIComponent(ANCHOR)}`);
       expect(call.headers.authorization).toMatch(
         new RegExp(`^AWS4-X509-${kind === "rsa" ? "RSA" : "ECDSA"}-SHA256 Credential=${BigInt("0xABCDEF0123")}/${day}/eu-west-1/rolesanywhere/aws4_request, SignedHeaders=content-type;host;x-amz-date;x-amz-x509;x-amz-x509-chain, Signature=[0-9a-f]+$`),
@@ -66,7 +70,7 @@ describe("X.509 CreateSession signatures", () => {
     });
 
     test(`${kind}: refused after a signed part changes`, async () => {
-      const good = signCreateSession(materials[kind]!, input);
+      const good = signCreateSession(materials[kind]!, { ...base, now: NOW });
       const tampered: Array<[string, SignedCall]> = [
         ["body", { ...good, body: JSON.stringify({ durationSeconds: 43200 }) }],
         ["query", { ...good, url: good.url.replace("Workload", "Admin") }],
