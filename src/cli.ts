@@ -7,6 +7,11 @@ import { VERSION, versionLine } from "./version.ts";
 const GLOBAL_FLAGS = new Set(["--config", "--verbose", "--help", "-h", "--version", "-v"]);
 
 export async function runCli(argv: string[]): Promise<number> {
+  // --- sesame curl (issue 15): it takes curl's own flags (-X, -H, -d @-, -sSf …), which cac would take
+  // apart, so it gets its words exactly as typed. Its cac entry below is for --help and completion only.
+  const curlWords = curlArgv(argv);
+  if (curlWords) return (await import("./commands/curl.ts")).curlCommand(curlWords.words, curlWords.config);
+  // --- end sesame curl
   // `sesame help` and `sesame help CMD` are `sesame --help` and `sesame CMD --help`.
   const helpFor = argv[0] === "help" ? argv[1] : undefined;
   if (argv[0] === "help") argv = helpFor !== undefined ? [helpFor, "--help"] : ["--help"];
@@ -155,6 +160,25 @@ export async function runCli(argv: string[]): Promise<number> {
     .action(run(async () => (await import("./commands/console.ts")).consoleCommand((cli.args as string[])[0]!, cli.options as { config?: string; print?: boolean; destination?: string; duration?: string | number; policyArn?: string | string[] })));
 
   cli
+    .command("curl <name> <url>", "send one HTTP request signed with SigV4 as NAME (curl's flags), or print a presigned URL")
+    .option("-X, --request <method>", "HTTP method (default GET, or POST with a body)")
+    .option("-H, --header <header>", "'Name: value', repeatable")
+    .option("-d, --data <data>", "body text, or @FILE (newlines dropped); joined with &")
+    .option("--data-binary <data>", "body as is: text, @FILE or @- (stdin), streamed")
+    .option("-i, --include", "print the status line and headers before the body")
+    .option("-o, --output <file>", "write the body to FILE instead of stdout")
+    .option("-s, --silent", "accepted for curl compatibility")
+    .option("-f, --fail", "exit 22 without printing the body when the status is 400 or more")
+    .option("-m, --max-time <seconds>", "give up after this many seconds (exit 28)")
+    .option("--service <name>", "signing name when the host does not say it (execute-api, lambda, es, s3 …)")
+    .option("--region <region>", "signing region when the host does not say it")
+    .option("--presign", "print a presigned URL instead of sending")
+    .option("--expires <seconds>", "lifetime of the presigned URL (default 900, at most 604800)")
+    .action(run(async () => {
+      throw new UsageError("curl: could not read the command line", "run: sesame curl NAME [flags] URL");
+    }));
+
+  cli
     .command("doctor", "check keyring, catalog, ~/.aws entries, clock skew, cache folders and sign-ins, and say what to fix")
     .option("--json", "machine-readable output")
     .action(run(async () => (await import("./commands/doctor.ts")).doctor(cli.options as { config?: string; json?: boolean })));
@@ -243,4 +267,27 @@ function cacMessage(e: unknown): string {
     return `${n} argument${n === 1 ? "" : "s"} too many (not shown, in case one is a secret)`;
   }
   return m;
+}
+
+/** The words after `curl` when curl is the command (sesame's --config/--verbose may come first); not for --help. */
+function curlArgv(argv: string[]): { words: string[]; config?: string } | undefined {
+  let config: string | undefined;
+  let i = 0;
+  for (; i < argv.length; i++) {
+    const w = argv[i]!;
+    if (w === "--verbose") continue;
+    if (w === "--config" && i + 1 < argv.length) {
+      config = argv[++i];
+      continue;
+    }
+    if (w.startsWith("--config=")) {
+      config = w.slice(9);
+      continue;
+    }
+    break;
+  }
+  if (argv[i] !== "curl") return undefined;
+  const words = argv.slice(i + 1);
+  if (words.some((w) => w === "--help" || w === "-h")) return undefined;
+  return config === undefined ? { words } : { words, config };
 }

@@ -53,7 +53,20 @@ export interface WebIdentitySession extends Base {
   duration_seconds?: number;
 }
 
-export type Session = IamUserSession | AssumeRoleSession | SsoSession | WebIdentitySession;
+/** IAM Roles Anywhere: an X.509 certificate and its key exchanged for role credentials (CreateSession). */
+export interface RolesAnywhereSession extends Base {
+  type: "roles-anywhere";
+  certificate: string;
+  certificate_chain?: string;
+  private_key: string;
+  trust_anchor_arn: string;
+  profile_arn: string;
+  role_arn: string;
+  role_session_name?: string;
+  duration_seconds?: number;
+}
+
+export type Session = IamUserSession | AssumeRoleSession | SsoSession | WebIdentitySession | RolesAnywhereSession;
 export type SessionType = Session["type"];
 
 export interface Catalog {
@@ -68,6 +81,7 @@ export function accountOf(s: Session): string | undefined {
   switch (s.type) {
     case "assume-role":
     case "web-identity":
+    case "roles-anywhere":
       return s.role_arn.split(":")[4];
     case "sso":
       return s.sso_account_id;
@@ -81,6 +95,7 @@ export function roleOf(s: Session): string | undefined {
   switch (s.type) {
     case "assume-role":
     case "web-identity":
+    case "roles-anywhere":
       return s.role_arn.slice(s.role_arn.indexOf(":role/") + 6);
     case "sso":
       return s.sso_role_name;

@@ -2,16 +2,19 @@
 import { fixFor } from "./suggest.ts";
 import { CatalogError } from "../errors.ts";
 import type { ParsedToml, Pos } from "./parse.ts";
-import type { AssumeRoleSession, Catalog, Defaults, IamUserSession, Session, SsoSession, SsoSessionDef, WebIdentitySession } from "./types.ts";
+import type { AssumeRoleSession, Catalog, Defaults, IamUserSession, RolesAnywhereSession, Session, SsoSession, SsoSessionDef, WebIdentitySession } from "./types.ts";
 
-const TYPES = ["iam-user", "assume-role", "sso", "web-identity"] as const;
+const TYPES = ["iam-user", "assume-role", "sso", "web-identity", "roles-anywhere"] as const;
 const COMMON = ["type", "region"];
 const KEYS: Record<(typeof TYPES)[number], string[]> = {
   "iam-user": [...COMMON, "mfa_serial", "duration_seconds"],
   "assume-role": [...COMMON, "source", "role_arn", "external_id", "role_session_name", "duration_seconds", "mfa_serial"],
   sso: [...COMMON, "sso_session", "sso_account_id", "sso_role_name"],
   "web-identity": [...COMMON, "role_arn", "web_identity_token_file", "web_identity_token_command", "role_session_name", "duration_seconds"],
+  "roles-anywhere": [...COMMON, "certificate", "certificate_chain", "private_key", "trust_anchor_arn", "profile_arn", "role_arn", "role_session_name", "duration_seconds"],
 };
+/** arn:aws:rolesanywhere:REGION:ACCOUNT:trust-anchor/ID and …:profile/ID */
+const RA_ARN_RE = /^arn:aws(?:-[a-z]+)*:rolesanywhere:([a-z]{2}(?:-[a-z]+)+-\d{1,2}):\d{12}:(trust-anchor|profile)\/[0-9a-f-]{1,64}$/;
 const DEFAULT_KEYS = ["region", "refresh_margin"];
 const SSO_SESSION_KEYS = ["sso_start_url", "sso_region", "sso_registration_scopes", "auto_login", "share_with_aws_cli"];
 
@@ -34,9 +37,10 @@ export const DEFAULT_MARGIN = 15 * 60;
 /**
  * How long a session's credentials last when the catalog sets no duration_seconds: GetSessionToken gives an
  * IAM user 12 hours; AssumeRole and AssumeRoleWithWebIdentity 1 hour; an SSO role lasts as long as its
- * permission set says, which sesame cannot know in advance and which is never less than 1 hour.
+ * permission set says, which sesame cannot know in advance and which is never less than 1 hour; IAM Roles
+ * Anywhere's CreateSession 1 hour.
  */
-export const DEFAULT_LIFETIME: Record<Session["type"], number> = { "iam-user": 43200, "assume-role": 3600, sso: 3600, "web-identity": 3600 };
+export const DEFAULT_LIFETIME: Record<Session["type"], number> = { "iam-user": 43200, "assume-role": 3600, sso: 3600, "web-identity": 3600, "roles-anywhere": 3600 };
 
 type Table = Record<string, unknown>;
 
@@ -185,7 +189,7 @@ class Validator {
     const base = `session.${name}`;
     this.checkName(name, base);
     const type = t.type;
-    if (type === undefined) this.fail(base, `[${base}] has no type`, `add type = "iam-user", "assume-role", "sso" or "web-identity"`, "key");
+    if (type === undefined) this.fail(base, `[${base}] has no type`, `add type = "iam-user", "assume-role", "sso", "web-identity" or "roles-anywhere"`, "key");
     if (typeof type !== "string" || !(TYPES as readonly string[]).includes(type)) {
       // Not String(type): a TOML table has no prototype, and String() of it throws.
       const shown = typeof type === "string" ? JSON.stringify(type) : describe(type);
@@ -245,7 +249,34 @@ class Validator {
         if (d !== undefined) s.duration_seconds = this.lifetime(base, d, defaults);
         return s;
       }
+      case "roles-anywhere": {
+        const s: RolesAnywhereSession = {
+          ...common, type: ty,
+          certificate: this.str(t, base, "certificate", true),
+          private_key: this.str(t, base, "private_key", true),
+          trust_anchor_arn: this.raArn(t, base, "trust_anchor_arn", "trust-anchor"),
+          profile_arn: this.raArn(t, base, "profile_arn", "profile"),
+          role_arn: this.roleArn(t, base),
+        };
+        const chain = this.str(t, base, "certificate_chain");
+        if (chain) s.certificate_chain = chain;
+        if (RA_ARN_RE.exec(s.trust_anchor_arn)![1] !== RA_ARN_RE.exec(s.profile_arn)![1]) {
+          this.fail(`${base}.profile_arn`, `profile_arn and trust_anchor_arn are in different regions`, `use a profile and a trust anchor of the same region`);
+        }
+        const rsn = this.sessionName(t, base);
+        if (rsn) s.role_session_name = rsn;
+        const d = this.int(t, base, "duration_seconds", 900, 43200, "the range IAM Roles Anywhere CreateSession accepts");
+        if (d !== undefined) s.duration_seconds = this.lifetime(base, d, defaults);
+        return s;
+      }
     }
+  }
+
+  raArn(t: Table, base: string, key: string, kind: "trust-anchor" | "profile"): string {
+    const arn = this.str(t, base, key, true);
+    const m = RA_ARN_RE.exec(arn);
+    if (!m || m[2] !== kind) this.fail(`${base}.${key}`, `${key} "${arn}" is not an IAM Roles Anywhere ${kind} ARN`, `write it as arn:aws:rolesanywhere:REGION:123456789012:${kind}/ID`);
+    return arn;
   }
 
   /** A lifetime not longer than the refresh margin would never be served from the cache. */
@@ -314,7 +345,7 @@ class Validator {
         while (cur) {
           if (seen.includes(cur.name)) {
             const cycle = [...seen.slice(seen.indexOf(cur.name)), cur.name].join(" → ");
-            this.fail(`session.${s.name}.source`, `the chain of sources loops: ${cycle}`, `make one of these sessions start from an iam-user, sso or web-identity session`);
+            this.fail(`session.${s.name}.source`, `the chain of sources loops: ${cycle}`, `make one of these sessions start from an iam-user, sso, web-identity or roles-anywhere session`);
           }
           seen.push(cur.name);
           cur = cur.type === "assume-role" ? cat.sessions.get(cur.source) : undefined;

@@ -28,6 +28,7 @@ const POSITIONALS: Record<string, readonly Arg[]> = {
   exec: ["sessions", "commands"],
   env: ["sessions"],
   whoami: ["sessions"],
+  curl: ["sessions"],
   secret: [["set", "delete"], "sessions"],
   cache: [["clear"]],
   profiles: [["sync"]],

@@ -14,12 +14,38 @@ import type { Env } from "../types.ts";
 
 function iamUserSession(cat: Catalog, name: string) {
   const s = sessionNamed(cat, name);
-  if (s.type !== "iam-user") throw new UsageError(`session "${name}" is of type ${s.type}; only iam-user sessions have a stored access key`, "name an iam-user session");
+  if (s.type !== "iam-user") throw new UsageError(`session "${name}" is of type ${s.type}; only iam-user sessions have a stored access key (and roles-anywhere sessions a key passphrase)`, "name an iam-user or roles-anywhere session");
   return s;
+}
+
+/** roles-anywhere: the passphrase of the session's encrypted private key (one line, or prompted without echo). */
+async function rolesAnywherePassphrase(action: "set" | "delete", name: string, catalogFile: string, env: Env): Promise<number> {
+  const { deletePassphrase, setPassphrase } = await import("../store/roles-anywhere-passphrase.ts");
+  const store = openSecretStore(env, catalogFile);
+  if (action === "delete") {
+    const removed = await deletePassphrase(store, name);
+    writeSync(2, removed ? `sesame: deleted the key passphrase of "${name}"\n` : `sesame: no key passphrase was stored for "${name}"\n`);
+    return 0;
+  }
+  let pass: string;
+  if (process.stdin.isTTY) {
+    const tty = await import("../tty.ts");
+    pass = await tty.promptLine(`Passphrase of the private key of ${name} (not shown): `, { echo: false });
+  } else {
+    pass = (readFileSync(0, "utf8").split(/\r?\n/)[0] ?? "");
+  }
+  if (pass === "") throw new UsageError("the passphrase is empty", "give the passphrase of the encrypted private key on one line");
+  await setPassphrase(store, name, pass);
+  writeSync(2, `sesame: stored the key passphrase for "${name}" in the ${store.kind === "os" ? "OS keyring" : "file keyring"}\n`);
+  return 0;
 }
 
 export async function secretSet(name: string, opts: { config?: string }, env: Env = process.env): Promise<void> {
   const cat = loadCatalog(catalogPath(opts.config, env));
+  if (sessionNamed(cat, name).type === "roles-anywhere") {
+    await rolesAnywherePassphrase("set", name, cat.file, env);
+    return;
+  }
   iamUserSession(cat, name);
   const key = process.stdin.isTTY ? await promptKey(name) : readPipedKey();
   const store = openSecretStore(env, cat.file);
@@ -30,6 +56,7 @@ export async function secretSet(name: string, opts: { config?: string }, env: En
 
 export async function secretDelete(name: string, opts: { config?: string }, env: Env = process.env): Promise<number> {
   const cat = loadCatalog(catalogPath(opts.config, env));
+  if (sessionNamed(cat, name).type === "roles-anywhere") return rolesAnywherePassphrase("delete", name, cat.file, env);
   iamUserSession(cat, name);
   const removed = await deleteAccessKey(openSecretStore(env, cat.file), name);
   await forgetCached(cat, name, env);

@@ -6,6 +6,7 @@ import { assumeRole } from "./assume-role.ts";
 import { cached, type CachedProvider } from "./cached.ts";
 import { iamUser } from "./iam-user.ts";
 import { ssoRole } from "./sso.ts";
+import { rolesAnywhere } from "./roles-anywhere.ts";
 import { hopIdentity } from "./identity.ts";
 import type { ChainOptions, Deps, Provider } from "./types.ts";
 
@@ -41,6 +42,8 @@ function fetcherFor(s: Session, cat: Catalog, d: Deps, o: ChainOptions): Provide
     }
     case "sso":
       return ssoRole(s, cat, d);
+    case "roles-anywhere":
+      return rolesAnywhere(s, d);
     case "web-identity":
       return () => Promise.reject(new NotSupportedYet(`type = "web-identity"`).at(s.name));
   }

@@ -45,6 +45,10 @@ function rootParts(cat: Catalog, s: Session, env: Env, seen: Set<string>, gen: s
       return ["sso/1", s.name, s.sso_account_id, s.sso_role_name, sso?.sso_start_url ?? null, sso?.sso_region ?? null, endpointOverride("SSO", env) ?? null,
         endpointOverride("SSO_OIDC", env) ?? null, ...keyringParts(cat, env)];
     }
+    case "roles-anywhere":
+      // The certificate's fingerprint, never the key: a renewed certificate is a new identity.
+      return ["roles-anywhere/1", s.name, fileFingerprint(s.certificate), s.certificate_chain ?? null, s.trust_anchor_arn, s.profile_arn, s.role_arn,
+        s.role_session_name ?? null, s.duration_seconds ?? null, endpointOverride("ROLESANYWHERE", env) ?? null];
     case "web-identity":
       return ["web-identity/1", s.name, s.role_arn, s.web_identity_token_file ?? null, s.web_identity_token_command ?? null, s.role_session_name ?? defaultRoleSessionName(env),
         s.duration_seconds ?? null, stsCallRegion(s, cat), endpointOverride("STS", env) ?? null];
@@ -54,6 +58,21 @@ function rootParts(cat: Catalog, s: Session, env: Env, seen: Set<string>, gen: s
 /** Where a root's secret (key, SSO sign-in) is kept: the keyring and the catalog it belongs to. */
 function keyringParts(cat: Catalog, env: Env): unknown[] {
   return [env.SESAME_KEYRING ?? "os", env.SESAME_KEYRING_SERVICE ?? "sesame", env.SESAME_FILE_KEYRING ?? null, catalogIdentity(cat.file)];
+}
+
+/**
+ * SHA-256 of a file's bytes, or null when it cannot be read (the fetch then says why). Synchronous, as
+ * hopIdentity is, through process.getBuiltinModule so that the warm path of every other session type
+ * keeps importing no node:fs or node:crypto.
+ */
+function fileFingerprint(path: string): string | null {
+  try {
+    const fs = process.getBuiltinModule("node:fs");
+    const crypto = process.getBuiltinModule("node:crypto");
+    return `sha256:${crypto.createHash("sha256").update(fs.readFileSync(path)).digest("hex")}`;
+  } catch {
+    return null;
+  }
 }
 
 /** The sessions a chain passes through, from the session itself down to its root. */

@@ -10,6 +10,7 @@ import { ssoPortalRoutes } from "./sso-portal.ts";
 import type { ApproveOptions, DeviceAuthorization, SsoAccount, SsoAccountInput } from "./sso-state.ts";
 import { EmulatorState, type Role, type RoleInput, type UserInput } from "./state.ts";
 import { stsHandler } from "./sts.ts";
+import { SIGNED_API_PREFIX, signedApiHandler } from "./signed-api.ts";
 
 export interface EmulatorOptions {
   /** Port to listen on; 0 (default) picks a free one. */
@@ -112,6 +113,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     calls.length = 0;
   };
   router.registerExact("POST", "/", stsHandler());
+  router.register("*", SIGNED_API_PREFIX, signedApiHandler());
   router.register("*", CONTROL_PREFIX, controlHandler({ state, faults, calls, resetCalls }));
   for (const route of [...ssoOidcRoutes(), ...ssoPortalRoutes()]) router.registerBuiltin(route);
 

@@ -112,6 +112,7 @@ export async function expectedSignature(
   req: SignedRequest,
   auth: AuthorizationHeader,
   secretAccessKey: string,
+  rules: PathRules = {},
 ): Promise<string | undefined> {
   const amzDate = parseAmzDate(req.headers["x-amz-date"] ?? "");
   if (!amzDate) return undefined;
@@ -129,12 +130,13 @@ export async function expectedSignature(
     credentials: { accessKeyId: auth.accessKeyId, secretAccessKey },
     sha256: Sha256,
     applyChecksum: false,
+    ...(rules.awsPaths ? { uriEscapePath: auth.service !== "s3" } : {}),
   });
   const request: HttpRequest = {
     method: req.method,
     protocol: "https:",
     hostname: headers.host ?? "",
-    path: decode(req.path),
+    path: !rules.awsPaths ? decode(req.path) : auth.service === "s3" ? s3KeyPath(req.path) : req.path,
     query: parseQuery(req.query),
     headers,
     body: req.body,
@@ -168,6 +170,24 @@ export async function verifySignature(req: SignedRequest, secretAccessKey: strin
   return expected !== undefined && sameSignature(expected, auth.signature);
 }
 
+/** S3's canonical URI: each segment of the path as sent, decoded and encoded once (RFC 3986), not normalised. */
+export function s3KeyPath(path: string): string {
+  return path
+    .split("/")
+    .map((seg) => encodeURIComponent(decode(seg)).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`))
+    .join("/");
+}
+
+/**
+ * How a service builds the canonical URI and payload hash. Default (STS, the known-answer tests): the decoded
+ * path encoded once. `awsPaths`: as AWS does for REST services, the path as sent encoded once more, except S3
+ * which signs each segment decoded and encoded once (s3KeyPath). `unsignedPayload`: x-amz-content-sha256: UNSIGNED-PAYLOAD is accepted (S3).
+ */
+export interface PathRules {
+  awsPaths?: boolean;
+  unsignedPayload?: boolean;
+}
+
 export type AuthResult =
   | { ok: true; caller: Caller }
   | { ok: false; error: AwsError; /** the key id the request claimed, for the call log */ accessKeyId?: string };
@@ -180,6 +200,7 @@ export async function authenticate(
   req: SignedRequest,
   state: EmulatorState,
   expectedService: string,
+  rules: PathRules = {},
 ): Promise<AuthResult> {
   const header = req.headers.authorization;
   if (header === undefined) return { ok: false, error: errors.missingAuthenticationToken() };
@@ -231,10 +252,11 @@ export async function authenticate(
 
   // If the client signed x-amz-content-sha256 the signer trusts it as the payload hash; make sure it is the body's.
   const declared = req.headers["x-amz-content-sha256"];
-  if (declared !== undefined && declared !== createHash("sha256").update(req.body).digest("hex")) {
+  const unsigned = rules.unsignedPayload && declared === "UNSIGNED-PAYLOAD";
+  if (declared !== undefined && !unsigned && declared !== createHash("sha256").update(req.body).digest("hex")) {
     return fail(errors.signatureDoesNotMatch());
   }
-  const expected = await expectedSignature(req, auth, secret);
+  const expected = await expectedSignature(req, auth, secret, rules);
   if (expected === undefined || !sameSignature(expected, auth.signature)) return fail(errors.signatureDoesNotMatch());
   return { ok: true, caller };
 }

@@ -12,10 +12,10 @@ export const LAYERS: string[][] = [
   ["src/output/"],
   ["src/catalog/"],
   ["src/store/"],
-  ["src/aws/"],
+  ["src/aws/", "src/rolesanywhere/"],
   ["src/sso/"],
   ["src/credentials/"],
-  ["src/awsconfig/", "src/console/", "src/server/"],
+  ["src/awsconfig/", "src/console/", "src/server/", "src/curl/"],
   ["src/commands/"],
   ["src/cli.ts", "src/main.ts"],
 ];
