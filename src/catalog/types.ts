@@ -49,6 +49,8 @@ export interface WebIdentitySession extends Base {
   role_arn: string;
   web_identity_token_file?: string;
   web_identity_token_command?: string;
+  /** the token is asked of the GitHub Actions OIDC token service (neither file nor command set), for this audience */
+  audience?: string;
   role_session_name?: string;
   duration_seconds?: number;
 }

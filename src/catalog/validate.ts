@@ -10,7 +10,7 @@ const KEYS: Record<(typeof TYPES)[number], string[]> = {
   "iam-user": [...COMMON, "mfa_serial", "duration_seconds"],
   "assume-role": [...COMMON, "source", "role_arn", "external_id", "role_session_name", "duration_seconds", "mfa_serial"],
   sso: [...COMMON, "sso_session", "sso_account_id", "sso_role_name"],
-  "web-identity": [...COMMON, "role_arn", "web_identity_token_file", "web_identity_token_command", "role_session_name", "duration_seconds"],
+  "web-identity": [...COMMON, "role_arn", "web_identity_token_file", "web_identity_token_command", "audience", "role_session_name", "duration_seconds"],
 };
 const DEFAULT_KEYS = ["region", "refresh_margin"];
 const SSO_SESSION_KEYS = ["sso_start_url", "sso_region", "sso_registration_scopes", "auto_login", "share_with_aws_cli"];
@@ -228,11 +228,17 @@ class Validator {
         const s: WebIdentitySession = { ...common, type: ty, role_arn: this.roleArn(t, base) };
         const file = this.str(t, base, "web_identity_token_file");
         const cmd = this.str(t, base, "web_identity_token_command");
-        if ((file === undefined) === (cmd === undefined)) {
-          this.fail(base, `a web-identity session needs exactly one of web_identity_token_file and web_identity_token_command`, `keep one of the two`, "key");
+        if (file !== undefined && cmd !== undefined) {
+          this.fail(base, `a web-identity session takes one of web_identity_token_file and web_identity_token_command, not both`, `keep one of the two (with neither, the token comes from the GitHub Actions token service)`, "key");
         }
         if (file) s.web_identity_token_file = file;
         if (cmd) s.web_identity_token_command = cmd;
+        // Neither: the GitHub Actions OIDC token service, asked for a token with this audience.
+        const aud = this.str(t, base, "audience");
+        if (aud !== undefined) {
+          if (file !== undefined || cmd !== undefined) this.fail(`${base}.audience`, `audience applies only to the GitHub Actions token service (no web_identity_token_file or _command)`, `remove audience: the token file or command decides its own audience`);
+          s.audience = aud;
+        }
         const rsn = this.sessionName(t, base);
         if (rsn) s.role_session_name = rsn;
         const d = this.int(t, base, "duration_seconds", 900, 43200, "the range STS AssumeRoleWithWebIdentity accepts");

@@ -43,7 +43,6 @@ export async function list(opts: { config?: string; json?: boolean }, env: Recor
 
 async function rowFor(cat: Catalog, s: Session, env: Record<string, string | undefined>, hasSecret: (name: string) => Promise<boolean | undefined>, cachedFor: (s: Session) => Promise<Credentials | undefined>): Promise<ListRow> {
   const base = { name: s.name, type: s.type, account: accountOf(s) ?? null, role: roleOf(s) ?? null, region: sessionRegion(s, cat) ?? null, source: s.type === "assume-role" ? s.source : null };
-  if (s.type === "web-identity") return { ...base, state: "not-supported", expiration: null, detail: "not supported yet" };
   const hit = await cachedFor(s);
   const now = Date.now();
   const root = chainOf(cat, s).at(-1)!;

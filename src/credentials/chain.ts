@@ -1,11 +1,12 @@
 // Session → Provider: the only switch on session.type. Every hop is wrapped in cached(), so renewing
 // the last hop of a chain does not repeat the first. Loaded only on a cache miss.
 import type { Catalog, Session } from "../catalog/types.ts";
-import { NotSupportedYet, SesameError } from "../errors.ts";
+import { SesameError } from "../errors.ts";
 import { assumeRole } from "./assume-role.ts";
 import { cached, type CachedProvider } from "./cached.ts";
 import { iamUser } from "./iam-user.ts";
 import { ssoRole } from "./sso.ts";
+import { webIdentity } from "./web-identity.ts";
 import { hopIdentity } from "./identity.ts";
 import type { Deps, Provider } from "./types.ts";
 
@@ -29,7 +30,7 @@ function cachedProviderFor(s: Session, cat: Catalog, d: Deps): CachedProvider {
     case "sso":
       return cached(s.name, id, d, ssoRole(s, cat, d));
     case "web-identity":
-      return Object.assign(() => Promise.reject(new NotSupportedYet(`session "${s.name}": type = "web-identity"`)), { drop: async () => {} });
+      return cached(s.name, id, d, webIdentity(s, cat, d));
   }
 }
 

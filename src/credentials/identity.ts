@@ -49,8 +49,11 @@ function rootParts(cat: Catalog, s: Session, env: Record<string, string | undefi
         endpointOverride("SSO_OIDC", env) ?? null, ...keyringParts(cat, env)];
     }
     case "web-identity":
+      // Where the token comes from, never the token; for the GitHub Actions service its job's request URL
+      // (not a secret: its bearer token is), so one runner's jobs do not share credentials.
       return ["web-identity/1", s.name, s.role_arn, s.web_identity_token_file ?? null, s.web_identity_token_command ?? null, s.role_session_name ?? defaultRoleSessionName(env),
-        s.duration_seconds ?? null, stsRegion(s, cat), endpointOverride("STS", env) ?? null];
+        s.duration_seconds ?? null, stsRegion(s, cat), endpointOverride("STS", env) ?? null,
+        ...(s.web_identity_token_file || s.web_identity_token_command ? [] : ["github-actions", s.audience ?? "sts.amazonaws.com", env.ACTIONS_ID_TOKEN_REQUEST_URL ?? null])];
   }
 }
 

@@ -94,6 +94,10 @@ export interface Role {
   requireMfa: boolean;
   /** When set, AssumeRoleWithWebIdentity accepts only these tokens; otherwise any token of legal length. */
   webIdentityTokens?: string[];
+  /** When set, the audiences (client ids) the role's OIDC provider accepts: a JWT whose aud is none of them is refused. */
+  webIdentityAudiences?: string[];
+  /** When set, AssumeRoleWithSAML accepts only these assertions (base64 SAMLResponse) with this PrincipalArn. */
+  saml?: { principalArn: string; assertions: string[] };
 }
 
 export interface RoleInput {
@@ -103,6 +107,8 @@ export interface RoleInput {
   maxSessionDuration?: number;
   requireMfa?: boolean;
   webIdentityTokens?: string[];
+  webIdentityAudiences?: string[];
+  saml?: { principalArn: string; assertions: string[] };
 }
 
 export interface UserInput {
@@ -209,6 +215,8 @@ export class EmulatorState {
       requireMfa: input.requireMfa ?? false,
       ...(input.requiredExternalId !== undefined ? { requiredExternalId: input.requiredExternalId } : {}),
       ...(input.webIdentityTokens !== undefined ? { webIdentityTokens: input.webIdentityTokens } : {}),
+      ...(input.webIdentityAudiences !== undefined ? { webIdentityAudiences: input.webIdentityAudiences } : {}),
+      ...(input.saml !== undefined ? { saml: input.saml } : {}),
     };
     this.roles.set(role.arn, role);
     return role;

@@ -281,6 +281,11 @@ const assumeRoleWithWebIdentity: Operation = {
         400,
       );
     }
+    // The OIDC provider's client id list (IAM): a token issued for another audience is not a valid token.
+    if (role.webIdentityAudiences !== undefined) {
+      const auds = Array.isArray(claims?.aud) ? claims.aud.map(String) : typeof claims?.aud === "string" ? [claims.aud] : [];
+      if (!auds.some((a) => role.webIdentityAudiences!.includes(a))) fail("InvalidIdentityToken", "Incorrect token audience", 400);
+    }
     const duration = requested ?? 3600;
     if (duration > role.maxSessionDuration) {
       fail("ValidationError", "The requested DurationSeconds exceeds the MaxSessionDuration set for this role.", 400);

@@ -84,6 +84,14 @@ web_identity_token_file = "/var/run/secrets/token"
     expect(cat.ssoSessions.get("corp")?.sso_registration_scopes).toEqual(["sso:account:access"]);
     expect(cat.sessions.get("ci")?.type).toBe("web-identity");
   });
+
+  test("web-identity: neither token file nor command means the GitHub Actions token service, with an audience", () => {
+    const cat = load(`[session.gha]\ntype = "web-identity"\nrole_arn = "arn:aws:iam::333333333333:role/CI"\naudience = "api://ci"\n`);
+    const s = cat.sessions.get("gha");
+    expect(s?.type === "web-identity" && s.audience).toBe("api://ci");
+    expect(() => load(`[session.a]\ntype = "web-identity"\nrole_arn = "arn:aws:iam::333333333333:role/CI"\nweb_identity_token_file = "/t"\nweb_identity_token_command = "x"\n`)).toThrow(/not both/);
+    expect(() => load(`[session.a]\ntype = "web-identity"\nrole_arn = "arn:aws:iam::333333333333:role/CI"\nweb_identity_token_file = "/t"\naudience = "x"\n`)).toThrow(/audience applies only to the GitHub Actions token service/);
+  });
 });
 
 describe("refusals name file:line:col and what to change", () => {
