@@ -24,6 +24,8 @@ interface Base {
 export interface IamUserSession extends Base {
   type: "iam-user";
   mfa_serial?: string;
+  /** a command whose stdout is the MFA code (a password manager's TOTP, ykman) */
+  mfa_process?: string;
   duration_seconds?: number;
 }
 
@@ -35,6 +37,7 @@ export interface AssumeRoleSession extends Base {
   role_session_name?: string;
   duration_seconds?: number;
   mfa_serial?: string;
+  mfa_process?: string;
 }
 
 export interface SsoSession extends Base {

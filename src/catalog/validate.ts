@@ -7,8 +7,8 @@ import type { AssumeRoleSession, Catalog, Defaults, IamUserSession, Session, Sso
 const TYPES = ["iam-user", "assume-role", "sso", "web-identity"] as const;
 const COMMON = ["type", "region"];
 const KEYS: Record<(typeof TYPES)[number], string[]> = {
-  "iam-user": [...COMMON, "mfa_serial", "duration_seconds"],
-  "assume-role": [...COMMON, "source", "role_arn", "external_id", "role_session_name", "duration_seconds", "mfa_serial"],
+  "iam-user": [...COMMON, "mfa_serial", "mfa_process", "duration_seconds"],
+  "assume-role": [...COMMON, "source", "role_arn", "external_id", "role_session_name", "duration_seconds", "mfa_serial", "mfa_process"],
   sso: [...COMMON, "sso_session", "sso_account_id", "sso_role_name"],
   "web-identity": [...COMMON, "role_arn", "web_identity_token_file", "web_identity_token_command", "audience", "role_session_name", "duration_seconds"],
 };
@@ -194,6 +194,8 @@ class Validator {
         const s: IamUserSession = { ...common, type: ty };
         const mfa = this.mfa(t, base);
         if (mfa) s.mfa_serial = mfa;
+        const mp = this.mfaProcess(t, base, mfa);
+        if (mp) s.mfa_process = mp;
         const d = this.int(t, base, "duration_seconds", 900, 129600, "the range STS GetSessionToken accepts for IAM users");
         if (d !== undefined) s.duration_seconds = this.lifetime(base, d, defaults);
         return s;
@@ -216,6 +218,8 @@ class Validator {
         }
         const mfa = this.mfa(t, base);
         if (mfa) s.mfa_serial = mfa;
+        const mp = this.mfaProcess(t, base, mfa);
+        if (mp) s.mfa_process = mp;
         return s;
       }
       case "sso": {
@@ -293,6 +297,13 @@ class Validator {
       this.fail(`${base}.mfa_serial`, `mfa_serial "${m}" is neither an MFA device ARN nor a hardware serial`, `write it as arn:aws:iam::123456789012:mfa/NAME`);
     }
     return m;
+  }
+
+  /** mfa_process gives the code for mfa_serial: without one it has nothing to do. */
+  mfaProcess(t: Table, base: string, serial: string | undefined): string | undefined {
+    const p = this.str(t, base, "mfa_process");
+    if (p !== undefined && serial === undefined) this.fail(`${base}.mfa_process`, `mfa_process without mfa_serial: no MFA code is asked for`, `add mfa_serial = "arn:aws:iam::ACCOUNT:mfa/NAME" or remove mfa_process`);
+    return p;
   }
 
   sessionName(t: Table, base: string): string | undefined {

@@ -148,6 +148,12 @@ export class EmulatorState {
   readonly temporaryCredentials = new Map<string, TemporaryCredential>();
   readonly roles = new Map<string, Role>();
   readonly mfaDevices = new Map<string, string>();
+  /**
+   * AWS accepts a code once: when set, a code already accepted for a device is refused on its next use
+   * (off by default, as a device here shows the same code for ever).
+   */
+  oneTimeMfaCodes = false;
+  private readonly usedMfaCodes = new Set<string>();
   /** When set, every credential STS issues expires this many seconds after issue, whatever was requested. */
   credentialLifetimeOverride: number | undefined;
   /** IAM Identity Center (SSO-OIDC and the SSO portal); its role credentials are issued through this state. */
@@ -229,7 +235,12 @@ export class EmulatorState {
 
   /** A registered device wants its own code; any other serial accepts DEFAULT_MFA_CODE. */
   mfaCodeMatches(serial: string, code: string): boolean {
-    return (this.mfaDevices.get(serial) ?? DEFAULT_MFA_CODE) === code;
+    if ((this.mfaDevices.get(serial) ?? DEFAULT_MFA_CODE) !== code) return false;
+    if (!this.oneTimeMfaCodes) return true;
+    const key = `${serial}\n${code}`;
+    if (this.usedMfaCodes.has(key)) return false;
+    this.usedMfaCodes.add(key);
+    return true;
   }
 
   userIdentity(user: IamUser): Identity {

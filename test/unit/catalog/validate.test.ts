@@ -92,6 +92,13 @@ web_identity_token_file = "/var/run/secrets/token"
     expect(() => load(`[session.a]\ntype = "web-identity"\nrole_arn = "arn:aws:iam::333333333333:role/CI"\nweb_identity_token_file = "/t"\nweb_identity_token_command = "x"\n`)).toThrow(/not both/);
     expect(() => load(`[session.a]\ntype = "web-identity"\nrole_arn = "arn:aws:iam::333333333333:role/CI"\nweb_identity_token_file = "/t"\naudience = "x"\n`)).toThrow(/audience applies only to the GitHub Actions token service/);
   });
+
+  test("mfa_process needs mfa_serial", () => {
+    const cat = load(`[session.a]\ntype = "iam-user"\nmfa_serial = "arn:aws:iam::111111111111:mfa/a"\nmfa_process = "ykman oath accounts code --single aws"\n`);
+    const s = cat.sessions.get("a");
+    expect(s?.type === "iam-user" && s.mfa_process).toBe("ykman oath accounts code --single aws");
+    expect(() => load(`[session.a]\ntype = "iam-user"\nmfa_process = "x"\n`)).toThrow(/mfa_process without mfa_serial/);
+  });
 });
 
 describe("refusals name file:line:col and what to change", () => {
