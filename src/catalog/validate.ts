@@ -210,12 +210,8 @@ class Validator {
         const rsn = this.sessionName(t, base);
         if (rsn) s.role_session_name = rsn;
         const d = this.int(t, base, "duration_seconds", 900, 43200, "the range STS AssumeRole accepts");
-        if (d !== undefined) {
-          if (d > CHAINED_ROLE_CAP) {
-            this.fail(`${base}.duration_seconds`, `duration_seconds = ${d} is above the 1 hour cap STS puts on chained roles (the source "${s.source}" hands out temporary credentials)`, `use duration_seconds = 3600 or less`);
-          }
-          s.duration_seconds = this.lifetime(base, d, defaults);
-        }
+        // Above CHAINED_ROLE_CAP only from an iam-user source (assumed with its key directly): checked in links().
+        if (d !== undefined) s.duration_seconds = this.lifetime(base, d, defaults);
         const mfa = this.mfa(t, base);
         if (mfa) s.mfa_serial = mfa;
         const mp = this.mfaProcess(t, base, mfa);
@@ -319,6 +315,10 @@ class Validator {
       if (s.type === "assume-role") {
         if (!cat.sessions.has(s.source)) {
           this.fail(`session.${s.name}.source`, `source "${s.source}" is not a session of this catalog`, fixFor(s.source, [...cat.sessions.keys()], `add [session.${s.source}] or point source at an existing session`));
+        }
+        const src = cat.sessions.get(s.source)!;
+        if (s.duration_seconds !== undefined && s.duration_seconds > CHAINED_ROLE_CAP && src.type !== "iam-user") {
+          this.fail(`session.${s.name}.duration_seconds`, `duration_seconds = ${s.duration_seconds} is above the 1 hour cap STS puts on chained roles (the source "${s.source}" hands out temporary credentials)`, `use duration_seconds = 3600 or less (only a role whose source is an iam-user can last longer)`);
         }
         const seen = [s.name];
         let cur: Session | undefined = cat.sessions.get(s.source);

@@ -7,6 +7,7 @@ import { cached, type CachedProvider } from "./cached.ts";
 import { iamUser } from "./iam-user.ts";
 import { ssoRole } from "./sso.ts";
 import { webIdentity } from "./web-identity.ts";
+import { assumedDirectly, directRole } from "./direct-role.ts";
 import { hopIdentity } from "./identity.ts";
 import type { Deps, Provider } from "./types.ts";
 
@@ -24,6 +25,8 @@ function cachedProviderFor(s: Session, cat: Catalog, d: Deps): CachedProvider {
     case "assume-role": {
       const src = cat.sessions.get(s.source);
       if (!src) throw new Error(`source ${s.source} missing after validation`);
+      // Longer than 1 hour from an IAM user: with the user's key, no session hop in between (direct-role.ts).
+      if (src.type === "iam-user" && assumedDirectly(s, src)) return cached(s.name, id, d, directRole(s, src, cat, d));
       const source = cachedProviderFor(src, cat, d);
       return cached(s.name, id, d, assumeRole(s, cat, named(src, source), d, source.drop));
     }
