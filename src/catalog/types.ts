@@ -58,7 +58,17 @@ export interface WebIdentitySession extends Base {
   duration_seconds?: number;
 }
 
-export type Session = IamUserSession | AssumeRoleSession | SsoSession | WebIdentitySession;
+export interface SamlSession extends Base {
+  type: "saml";
+  role_arn: string;
+  /** the IAM SAML provider: arn:aws:iam::ACCOUNT:saml-provider/NAME */
+  principal_arn: string;
+  /** prints the base64 SAMLResponse on stdout; run on every renewal, its output never stored */
+  saml_assertion_command: string;
+  duration_seconds?: number;
+}
+
+export type Session = IamUserSession | AssumeRoleSession | SsoSession | WebIdentitySession | SamlSession;
 export type SessionType = Session["type"];
 
 export interface Catalog {
@@ -73,6 +83,7 @@ export function accountOf(s: Session): string | undefined {
   switch (s.type) {
     case "assume-role":
     case "web-identity":
+    case "saml":
       return s.role_arn.split(":")[4];
     case "sso":
       return s.sso_account_id;
@@ -86,6 +97,7 @@ export function roleOf(s: Session): string | undefined {
   switch (s.type) {
     case "assume-role":
     case "web-identity":
+    case "saml":
       return s.role_arn.slice(s.role_arn.indexOf(":role/") + 6);
     case "sso":
       return s.sso_role_name;

@@ -2,20 +2,22 @@
 import { fixFor } from "./suggest.ts";
 import { CatalogError } from "../errors.ts";
 import type { ParsedToml, Pos } from "./parse.ts";
-import type { AssumeRoleSession, Catalog, Defaults, IamUserSession, Session, SsoSession, SsoSessionDef, WebIdentitySession } from "./types.ts";
+import type { AssumeRoleSession, Catalog, Defaults, IamUserSession, SamlSession, Session, SsoSession, SsoSessionDef, WebIdentitySession } from "./types.ts";
 
-const TYPES = ["iam-user", "assume-role", "sso", "web-identity"] as const;
+const TYPES = ["iam-user", "assume-role", "sso", "web-identity", "saml"] as const;
 const COMMON = ["type", "region"];
 const KEYS: Record<(typeof TYPES)[number], string[]> = {
   "iam-user": [...COMMON, "mfa_serial", "mfa_process", "duration_seconds"],
   "assume-role": [...COMMON, "source", "role_arn", "external_id", "role_session_name", "duration_seconds", "mfa_serial", "mfa_process"],
   sso: [...COMMON, "sso_session", "sso_account_id", "sso_role_name"],
   "web-identity": [...COMMON, "role_arn", "web_identity_token_file", "web_identity_token_command", "audience", "role_session_name", "duration_seconds"],
+  saml: [...COMMON, "role_arn", "principal_arn", "saml_assertion_command", "duration_seconds"],
 };
 const DEFAULT_KEYS = ["region", "refresh_margin"];
 const SSO_SESSION_KEYS = ["sso_start_url", "sso_region", "sso_registration_scopes", "auto_login", "share_with_aws_cli"];
 
 export const ROLE_ARN_RE = /^arn:aws(?:-[a-z]+)*:iam::\d{12}:role\/[\w+=,.@\/-]{1,512}$/;
+const SAML_PROVIDER_RE = /^arn:aws(?:-[a-z]+)*:iam::\d{12}:saml-provider\/[\w.-]{1,128}$/;
 const MFA_ARN_RE = /^arn:aws(?:-[a-z]+)*:iam::\d{12}:mfa\/[\w+=,.@\/-]+$/;
 const MFA_SERIAL_RE = /^[\w+=\/:,.@-]{9,256}$/;
 const REGION_RE = /^[a-z]{2}(?:-[a-z]+)+-\d{1,2}$/;
@@ -30,7 +32,7 @@ const DEFAULT_MARGIN = 15 * 60;
  * IAM user 12 hours; AssumeRole and AssumeRoleWithWebIdentity 1 hour; an SSO role lasts as long as its
  * permission set says, which sesame cannot know in advance and which is never less than 1 hour.
  */
-export const DEFAULT_LIFETIME: Record<Session["type"], number> = { "iam-user": 43200, "assume-role": 3600, sso: 3600, "web-identity": 3600 };
+export const DEFAULT_LIFETIME: Record<Session["type"], number> = { "iam-user": 43200, "assume-role": 3600, sso: 3600, "web-identity": 3600, saml: 3600 };
 
 type Table = Record<string, unknown>;
 
@@ -179,7 +181,7 @@ class Validator {
     const base = `session.${name}`;
     this.checkName(name, base);
     const type = t.type;
-    if (type === undefined) this.fail(base, `[${base}] has no type`, `add type = "iam-user", "assume-role", "sso" or "web-identity"`, "key");
+    if (type === undefined) this.fail(base, `[${base}] has no type`, `add type = "iam-user", "assume-role", "sso", "web-identity" or "saml"`, "key");
     if (typeof type !== "string" || !(TYPES as readonly string[]).includes(type)) {
       // Not String(type): a TOML table has no prototype, and String() of it throws.
       const shown = typeof type === "string" ? JSON.stringify(type) : describe(type);
@@ -242,6 +244,14 @@ class Validator {
         const rsn = this.sessionName(t, base);
         if (rsn) s.role_session_name = rsn;
         const d = this.int(t, base, "duration_seconds", 900, 43200, "the range STS AssumeRoleWithWebIdentity accepts");
+        if (d !== undefined) s.duration_seconds = this.lifetime(base, d, defaults);
+        return s;
+      }
+      case "saml": {
+        const principal = this.str(t, base, "principal_arn", true);
+        if (!SAML_PROVIDER_RE.test(principal)) this.fail(`${base}.principal_arn`, `principal_arn "${principal}" is not an IAM SAML provider ARN`, `write it as arn:aws:iam::123456789012:saml-provider/NAME`);
+        const s: SamlSession = { ...common, type: ty, role_arn: this.roleArn(t, base), principal_arn: principal, saml_assertion_command: this.str(t, base, "saml_assertion_command", true) };
+        const d = this.int(t, base, "duration_seconds", 900, 43200, "the range STS AssumeRoleWithSAML accepts");
         if (d !== undefined) s.duration_seconds = this.lifetime(base, d, defaults);
         return s;
       }
@@ -325,7 +335,7 @@ class Validator {
         while (cur) {
           if (seen.includes(cur.name)) {
             const cycle = [...seen.slice(seen.indexOf(cur.name)), cur.name].join(" → ");
-            this.fail(`session.${s.name}.source`, `the chain of sources loops: ${cycle}`, `make one of these sessions start from an iam-user, sso or web-identity session`);
+            this.fail(`session.${s.name}.source`, `the chain of sources loops: ${cycle}`, `make one of these sessions start from an iam-user, sso, web-identity or saml session`);
           }
           seen.push(cur.name);
           cur = cur.type === "assume-role" ? cat.sessions.get(cur.source) : undefined;

@@ -55,7 +55,7 @@ export async function consoleCommand(name: string, opts: ConsoleOptions, env: En
   const cat = await loadCatalogMemo(catalogPath(opts.config, env), stateDir(env));
   const s = sessionNamed(cat, name);
   const region = stsRegion(s, cat);
-  const partition = partitionOf(region, s.type === "assume-role" || s.type === "web-identity" ? s.role_arn : undefined);
+  const partition = partitionOf(region, s.type === "assume-role" || s.type === "web-identity" || s.type === "saml" ? s.role_arn : undefined);
   const duration = parseSeconds(opts.duration);
   const policyArns = (Array.isArray(opts.policyArn) ? opts.policyArn : opts.policyArn === undefined ? [] : [opts.policyArn]).map(String);
   for (const arn of policyArns) if (!POLICY_ARN_RE.test(arn)) throw new UsageError(`--policy-arn "${arn}" is not an IAM policy ARN`, "write it as arn:aws:iam::aws:policy/ReadOnlyAccess or arn:aws:iam::123456789012:policy/NAME");

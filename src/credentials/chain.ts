@@ -7,6 +7,7 @@ import { cached, type CachedProvider } from "./cached.ts";
 import { iamUser } from "./iam-user.ts";
 import { ssoRole } from "./sso.ts";
 import { webIdentity } from "./web-identity.ts";
+import { saml } from "./saml.ts";
 import { assumedDirectly, directRole } from "./direct-role.ts";
 import { hopIdentity } from "./identity.ts";
 import type { Deps, Provider } from "./types.ts";
@@ -34,6 +35,8 @@ function cachedProviderFor(s: Session, cat: Catalog, d: Deps): CachedProvider {
       return cached(s.name, id, d, ssoRole(s, cat, d));
     case "web-identity":
       return cached(s.name, id, d, webIdentity(s, cat, d));
+    case "saml":
+      return cached(s.name, id, d, saml(s, cat, d));
   }
 }
 

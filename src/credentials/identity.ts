@@ -54,6 +54,9 @@ function rootParts(cat: Catalog, s: Session, env: Record<string, string | undefi
       return ["web-identity/1", s.name, s.role_arn, s.web_identity_token_file ?? null, s.web_identity_token_command ?? null, s.role_session_name ?? defaultRoleSessionName(env),
         s.duration_seconds ?? null, stsRegion(s, cat), endpointOverride("STS", env) ?? null,
         ...(s.web_identity_token_file || s.web_identity_token_command ? [] : ["github-actions", s.audience ?? "sts.amazonaws.com", env.ACTIONS_ID_TOKEN_REQUEST_URL ?? null])];
+    case "saml":
+      // The command that prints the assertion, never the assertion.
+      return ["saml/1", s.name, s.role_arn, s.principal_arn, s.saml_assertion_command, s.duration_seconds ?? null, stsRegion(s, cat), endpointOverride("STS", env) ?? null];
   }
 }
 

@@ -63,7 +63,7 @@ export interface Identity {
   principalArn: string;
 }
 
-export type CredentialSource = "session-token" | "assume-role" | "web-identity" | "federation" | "sso";
+export type CredentialSource = "session-token" | "assume-role" | "web-identity" | "saml" | "federation" | "sso";
 
 export interface TemporaryCredential {
   accessKeyId: string;

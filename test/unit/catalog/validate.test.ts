@@ -99,6 +99,13 @@ web_identity_token_file = "/var/run/secrets/token"
     expect(s?.type === "assume-role" && s.duration_seconds).toBe(43200);
   });
 
+  test("saml sessions need role_arn, a SAML provider principal_arn and saml_assertion_command", () => {
+    const ok = load(`[session.s]\ntype = "saml"\nrole_arn = "arn:aws:iam::111111111111:role/R"\nprincipal_arn = "arn:aws:iam::111111111111:saml-provider/Corp"\nsaml_assertion_command = "idp-login"\n`);
+    expect(ok.sessions.get("s")?.type).toBe("saml");
+    expect(() => load(`[session.s]\ntype = "saml"\nrole_arn = "arn:aws:iam::111111111111:role/R"\nprincipal_arn = "arn:aws:iam::111111111111:role/Corp"\nsaml_assertion_command = "x"\n`)).toThrow(/not an IAM SAML provider ARN/);
+    expect(() => load(`[session.s]\ntype = "saml"\nrole_arn = "arn:aws:iam::111111111111:role/R"\nprincipal_arn = "arn:aws:iam::111111111111:saml-provider/Corp"\n`)).toThrow(/needs saml_assertion_command/);
+  });
+
   test("mfa_process needs mfa_serial", () => {
     const cat = load(`[session.a]\ntype = "iam-user"\nmfa_serial = "arn:aws:iam::111111111111:mfa/a"\nmfa_process = "ykman oath accounts code --single aws"\n`);
     const s = cat.sessions.get("a");
