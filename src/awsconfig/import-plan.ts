@@ -225,11 +225,8 @@ function translate(p: AwsProfile, margin: number): Draft {
     const d = opt(p, "duration_seconds");
     if (d !== undefined) {
       if (!/^\d+$/.test(d)) return skip(`duration_seconds = ${d} is not a whole number of seconds`);
-      let n = Number(d);
-      if (n > CHAINED_ROLE_CAP) {
-        notes.push(`duration_seconds ${n} lowered to ${CHAINED_ROLE_CAP}: sesame assumes the role with temporary credentials, and STS caps such chained roles at 1 hour`);
-        n = CHAINED_ROLE_CAP;
-      }
+      // Above 1 hour stays only when the source is an iam-user (assumed with its key): decided in resolve().
+      const n = Number(d);
       if (n <= margin) notes.push(`duration_seconds ${n} dropped: it is not longer than refresh_margin (${margin}s), so STS's default (1 hour) is used`);
       else table.duration_seconds = n;
     }
@@ -386,7 +383,15 @@ export function planImport(input: ImportInput): ImportPlan {
           const so = resolve(src);
           resolving.delete(name);
           if (so.kind === "skip") blocked = `its source_profile "${src}" is not imported (${so.reason})`;
-          else sourceSession = so.session;
+          else {
+            sourceSession = so.session;
+            // STS caps a role assumed with temporary credentials at 1 hour; from an IAM user's key it may last 12.
+            const n = d.table.duration_seconds;
+            if (typeof n === "number" && n > CHAINED_ROLE_CAP && so.type !== "iam-user") {
+              d.notes.push(`duration_seconds ${n} lowered to ${CHAINED_ROLE_CAP}: sesame assumes the role with temporary credentials, and STS caps such chained roles at 1 hour`);
+              d.table.duration_seconds = CHAINED_ROLE_CAP;
+            }
+          }
         }
       }
       const have = existing?.sessions.get(name);

@@ -141,10 +141,12 @@ describe("translation table", () => {
     expect(skipped(p, "deploy")).toBe('its source_profile "ci" is not imported (credential_source = Environment has no sesame equivalent)');
   });
 
-  test("duration_seconds above the chained-role cap is lowered, at or below refresh_margin dropped, each with a note", () => {
-    const p = plan(ini("[profile a]\nrole_arn = arn:aws:iam::222222222222:role/A\nsource_profile = u\nduration_seconds = 43200", "[profile b]\nrole_arn = arn:aws:iam::222222222222:role/B\nsource_profile = u\nduration_seconds = 900"), keys("u"));
-    expect(created(p, "a").table.duration_seconds).toBe(3600);
-    expect(created(p, "a").notes[0]).toContain("lowered to 3600");
+  test("duration_seconds above the chained-role cap is kept from an IAM user, lowered from a role, at or below refresh_margin dropped, each with a note", () => {
+    const p = plan(ini("[profile a]\nrole_arn = arn:aws:iam::222222222222:role/A\nsource_profile = u\nduration_seconds = 43200", "[profile b]\nrole_arn = arn:aws:iam::222222222222:role/B\nsource_profile = u\nduration_seconds = 900", "[profile c]\nrole_arn = arn:aws:iam::222222222222:role/C\nsource_profile = a\nduration_seconds = 7200"), keys("u"));
+    expect(created(p, "a").table.duration_seconds).toBe(43200);
+    expect(created(p, "a").notes).toEqual([]);
+    expect(created(p, "c").table.duration_seconds).toBe(3600);
+    expect(created(p, "c").notes[0]).toContain("lowered to 3600");
     expect(created(p, "b").table.duration_seconds).toBeUndefined();
     expect(created(p, "b").notes[0]).toContain("dropped");
   });
