@@ -75,6 +75,11 @@ web_identity_token_command = "sleep 30"
 type = "web-identity"
 role_arn = "${CI_ROLE}"
 
+[session.missing-tool]
+type = "web-identity"
+role_arn = "${CI_ROLE}"
+web_identity_token_command = "no-such-token-tool-xyz --print"
+
 [session.gha-other]
 type = "web-identity"
 role_arn = "${CI_ROLE}"
@@ -243,5 +248,16 @@ describe("list and import", () => {
     expect(row.type).toBe("web-identity");
     expect(row.state).toBe("cached");
     expect(Date.parse(row.expiration!) - Date.now()).toBeGreaterThan(3600_000);
+  });
+});
+
+describe("doctor", () => {
+  test("warns about an unreadable token file and a command whose program is not on PATH", async () => {
+    unlinkSync(tokenFile);
+    const r = await w.run(["doctor", "--json"]);
+    const findings = (JSON.parse(r.stdout) as { findings: { check: string; status: string; message: string }[] }).findings.filter((f) => f.check === "roots");
+    expect(findings.find((f) => f.message.includes(`token file ${tokenFile} cannot be read (ENOENT)`))?.status).toBe("warn");
+    expect(findings.find((f) => f.message.includes("no-such-token-tool-xyz"))?.status).toBe("warn");
+    expect(findings.some((f) => f.message.includes('session "cmd"'))).toBe(false); // cat is there
   });
 });
