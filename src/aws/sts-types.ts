@@ -32,6 +32,22 @@ export interface FederatedCredentials {
   arn: string;
 }
 
+/** AssumeRoleWithWebIdentity: unsigned; the token is the proof. */
+export interface WebIdentityParams {
+  roleArn: string;
+  roleSessionName: string;
+  webIdentityToken: string;
+  durationSeconds?: number;
+}
+
+/** AssumeRoleWithSAML: unsigned; the base64 SAMLResponse is the proof. */
+export interface SamlParams {
+  roleArn: string;
+  principalArn: string;
+  samlAssertion: string;
+  durationSeconds?: number;
+}
+
 /** `signer`: the session whose credentials sign the call, named in the fix of a refusal. */
 export interface StsAdapter {
   getSessionToken(creds: Credentials, region: string, p: { durationSeconds?: number; serialNumber?: string; tokenCode?: string }, signer?: string): Promise<Credentials>;
@@ -39,4 +55,8 @@ export interface StsAdapter {
   getCallerIdentity(creds: Credentials, region: string, signer?: string): Promise<CallerIdentity>;
   /** Must be called with an IAM user's long-lived key (STS refuses session credentials). */
   getFederationToken(creds: Credentials, region: string, p: FederationTokenParams, signer?: string): Promise<FederatedCredentials>;
+  /** Unsigned: `session` is the web-identity session, named in the fix of a refusal. */
+  assumeRoleWithWebIdentity(region: string, p: WebIdentityParams, session: string): Promise<Credentials>;
+  /** Unsigned: `session` is the saml session, named in the fix of a refusal. */
+  assumeRoleWithSaml(region: string, p: SamlParams, session: string): Promise<Credentials>;
 }

@@ -1,9 +1,9 @@
 // Thin adapter over @aws-sdk/client-sts. This file must be loaded dynamically (await import()):
 // the SDK is evaluated only when a hop is really fetched, never on a cache hit.
-import { AssumeRoleCommand, GetCallerIdentityCommand, GetFederationTokenCommand, GetSessionTokenCommand, STSClient } from "@aws-sdk/client-sts";
+import { AssumeRoleCommand, AssumeRoleWithSAMLCommand, AssumeRoleWithWebIdentityCommand, GetCallerIdentityCommand, GetFederationTokenCommand, GetSessionTokenCommand, STSClient } from "@aws-sdk/client-sts";
 import type { Credentials as StsCreds } from "@aws-sdk/client-sts";
 import type { Credentials } from "../types.ts";
-import { callOptions, clientConfig } from "./client-config.ts";
+import { callOptions, clientConfig, NO_CREDENTIALS } from "./client-config.ts";
 import { endpointOverride } from "./endpoints.ts";
 import { type CallContext, toSesameError } from "./errors.ts";
 import type { StsAdapter } from "./sts-types.ts";
@@ -25,6 +25,11 @@ async function sendOnce<T>(c: STSClient, send: (c: STSClient) => Promise<T>): Pr
   } finally {
     c.destroy();
   }
+}
+
+/** For the unsigned operations (the SDK's auth scheme for them is noAuth): never any credentials. */
+function unsignedClient(region: string, env: Env): STSClient {
+  return new STSClient({ ...clientConfig(region, endpointOverride("STS", env), env), credentials: NO_CREDENTIALS });
 }
 
 function toCreds(c: StsCreds | undefined, op: string): Credentials {
@@ -67,5 +72,23 @@ export function stsAdapter(env: Env = process.env): StsAdapter {
         const out = await sendOnce(client(creds, region, env), (c) => c.send(new GetFederationTokenCommand(input), callOptions()));
         return { credentials: toCreds(out.Credentials, "GetFederationToken"), arn: out.FederatedUser?.Arn ?? "" };
       }),
+    assumeRoleWithWebIdentity: async (region, p, session) => {
+      try {
+        const input = { RoleArn: p.roleArn, RoleSessionName: p.roleSessionName, WebIdentityToken: p.webIdentityToken, DurationSeconds: p.durationSeconds };
+        const out = await unsignedClient(region, env).send(new AssumeRoleWithWebIdentityCommand(input), callOptions());
+        return toCreds(out.Credentials, "AssumeRoleWithWebIdentity");
+      } catch (e) {
+        throw toSesameError(e, "STS", "AssumeRoleWithWebIdentity", endpointOverride("STS", env), { signer: session });
+      }
+    },
+    assumeRoleWithSaml: async (region, p, session) => {
+      try {
+        const input = { RoleArn: p.roleArn, PrincipalArn: p.principalArn, SAMLAssertion: p.samlAssertion, DurationSeconds: p.durationSeconds };
+        const out = await unsignedClient(region, env).send(new AssumeRoleWithSAMLCommand(input), callOptions());
+        return toCreds(out.Credentials, "AssumeRoleWithSAML");
+      } catch (e) {
+        throw toSesameError(e, "STS", "AssumeRoleWithSAML", endpointOverride("STS", env), { signer: session });
+      }
+    },
   };
 }

@@ -8,7 +8,9 @@
 //   role_arn + source_profile                → type "assume-role" (source = the source profile's session;
 //                                               external_id, role_session_name, duration_seconds,
 //                                               mfa_serial, region carried over)
-//   role_arn + credential_source, web_identity_token_file, or neither → reported, left alone
+//   role_arn + web_identity_token_file       → type "web-identity" (role_session_name, duration_seconds,
+//                                               region carried over; the file is read on every renewal)
+//   role_arn + credential_source, or neither → reported, left alone
 //   sso_session / sso_account_id / sso_role_name → type "sso"; [sso-session X] → [sso-session.X]. A legacy
 //                                               profile (sso_start_url + sso_region, no sso_session) uses an
 //                                               sso-session with the same start URL and region, or a new one
@@ -165,6 +167,7 @@ type Draft =
   | { kind: "assume-role"; profile: string; sourceProfile: string; table: Record<string, TomlValue>; notes: string[] }
   | { kind: "sso"; profile: string; ssoRef: SsoRef; table: Record<string, TomlValue>; notes: string[] }
   | { kind: "iam-user"; profile: string; key: StaticKey; table: Record<string, TomlValue>; notes: string[] }
+  | { kind: "web-identity"; profile: string; table: Record<string, TomlValue>; notes: string[] }
   | { kind: "skip"; profile: string; reason: string; fix?: string };
 
 type SsoRef = { named: string } | { legacy: { startUrl: string; region: string; profile: string } };
@@ -195,7 +198,22 @@ function translate(p: AwsProfile, margin: number): Draft {
     const roleArn = opt(p, "role_arn")!;
     if (has("source_profile") && has("credential_source")) return skip("sets both source_profile and credential_source (the AWS CLI refuses it too)");
     if (has("credential_source")) return skip(`credential_source = ${opt(p, "credential_source")} has no sesame equivalent`, `it stays in ${where} as it is`);
-    if (has("web_identity_token_file")) return skip("web_identity_token_file (web identity) is not imported: sesame does not run web-identity sessions yet", `it stays in ${where} as it is`);
+    if (has("web_identity_token_file")) {
+      if (has("source_profile")) return skip("sets both source_profile and web_identity_token_file");
+      // The AWS CLI's web identity profile: the token file is read again on every renewal, as the CLI does.
+      const table: Record<string, TomlValue> = { type: "web-identity", role_arn: roleArn, web_identity_token_file: opt(p, "web_identity_token_file")! };
+      const notes: string[] = [];
+      copyOptional(p, table, ["role_session_name"]);
+      const d = opt(p, "duration_seconds");
+      if (d !== undefined) {
+        if (!/^\d+$/.test(d)) return skip(`duration_seconds = ${d} is not a whole number of seconds`);
+        const n = Number(d);
+        if (n <= margin) notes.push(`duration_seconds ${n} dropped: it is not longer than refresh_margin (${margin}s), so STS's default (1 hour) is used`);
+        else table.duration_seconds = n;
+      }
+      copyOptional(p, table, ["region"]);
+      return { kind: "web-identity", profile: p.name, table, notes };
+    }
     if (!has("source_profile")) return skip("role_arn without source_profile or credential_source");
     const source = opt(p, "source_profile")!;
     if (source === p.name) return skip("its source_profile is the profile itself (keys and role in one profile)", "move the keys to a profile of their own, point source_profile at it, and import again");
@@ -205,11 +223,8 @@ function translate(p: AwsProfile, margin: number): Draft {
     const d = opt(p, "duration_seconds");
     if (d !== undefined) {
       if (!/^\d+$/.test(d)) return skip(`duration_seconds = ${d} is not a whole number of seconds`);
-      let n = Number(d);
-      if (n > CHAINED_ROLE_CAP) {
-        notes.push(`duration_seconds ${n} lowered to ${CHAINED_ROLE_CAP}: sesame assumes the role with temporary credentials, and STS caps such chained roles at 1 hour`);
-        n = CHAINED_ROLE_CAP;
-      }
+      // Above 1 hour stays only when the source is an iam-user (assumed with its key): decided in resolve().
+      const n = Number(d);
       if (n <= margin) notes.push(`duration_seconds ${n} dropped: it is not longer than refresh_margin (${margin}s), so STS's default (1 hour) is used`);
       else table.duration_seconds = n;
     }
@@ -268,6 +283,8 @@ function sameAs(existing: Session, d: Exclude<Draft, { kind: "skip" }>, sourceSe
       return existing.role_arn === d.table.role_arn && existing.source === sourceSession;
     case "sso":
       return existing.sso_account_id === d.table.sso_account_id && existing.sso_role_name === d.table.sso_role_name;
+    case "web-identity":
+      return existing.role_arn === d.table.role_arn && existing.web_identity_token_file === d.table.web_identity_token_file;
     default:
       return false;
   }
@@ -364,7 +381,15 @@ export function planImport(input: ImportInput): ImportPlan {
           const so = resolve(src);
           resolving.delete(name);
           if (so.kind === "skip") blocked = `its source_profile "${src}" is not imported (${so.reason})`;
-          else sourceSession = so.session;
+          else {
+            sourceSession = so.session;
+            // STS caps a role assumed with temporary credentials at 1 hour; from an IAM user's key it may last 12.
+            const n = d.table.duration_seconds;
+            if (typeof n === "number" && n > CHAINED_ROLE_CAP && so.type !== "iam-user") {
+              d.notes.push(`duration_seconds ${n} lowered to ${CHAINED_ROLE_CAP}: sesame assumes the role with temporary credentials, and STS caps such chained roles at 1 hour`);
+              d.table.duration_seconds = CHAINED_ROLE_CAP;
+            }
+          }
         }
       }
       const have = existing?.sessions.get(name);

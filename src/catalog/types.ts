@@ -24,6 +24,8 @@ interface Base {
 export interface IamUserSession extends Base {
   type: "iam-user";
   mfa_serial?: string;
+  /** a command whose stdout is the MFA code (a password manager's TOTP, ykman) */
+  mfa_process?: string;
   duration_seconds?: number;
 }
 
@@ -35,6 +37,7 @@ export interface AssumeRoleSession extends Base {
   role_session_name?: string;
   duration_seconds?: number;
   mfa_serial?: string;
+  mfa_process?: string;
 }
 
 export interface SsoSession extends Base {
@@ -49,6 +52,8 @@ export interface WebIdentitySession extends Base {
   role_arn: string;
   web_identity_token_file?: string;
   web_identity_token_command?: string;
+  /** the token is asked of the GitHub Actions OIDC token service (neither file nor command set), for this audience */
+  audience?: string;
   role_session_name?: string;
   duration_seconds?: number;
 }
@@ -66,7 +71,17 @@ export interface RolesAnywhereSession extends Base {
   duration_seconds?: number;
 }
 
-export type Session = IamUserSession | AssumeRoleSession | SsoSession | WebIdentitySession | RolesAnywhereSession;
+export interface SamlSession extends Base {
+  type: "saml";
+  role_arn: string;
+  /** the IAM SAML provider: arn:aws:iam::ACCOUNT:saml-provider/NAME */
+  principal_arn: string;
+  /** prints the base64 SAMLResponse on stdout; run on every renewal, its output never stored */
+  saml_assertion_command: string;
+  duration_seconds?: number;
+}
+
+export type Session = IamUserSession | AssumeRoleSession | SsoSession | WebIdentitySession | SamlSession | RolesAnywhereSession;
 export type SessionType = Session["type"];
 
 export interface Catalog {
@@ -82,6 +97,7 @@ export function accountOf(s: Session): string | undefined {
     case "assume-role":
     case "web-identity":
     case "roles-anywhere":
+    case "saml":
       return s.role_arn.split(":")[4];
     case "sso":
       return s.sso_account_id;
@@ -96,6 +112,7 @@ export function roleOf(s: Session): string | undefined {
     case "assume-role":
     case "web-identity":
     case "roles-anywhere":
+    case "saml":
       return s.role_arn.slice(s.role_arn.indexOf(":role/") + 6);
     case "sso":
       return s.sso_role_name;

@@ -2,15 +2,16 @@
 import { fixFor } from "./suggest.ts";
 import { CatalogError } from "../errors.ts";
 import type { ParsedToml, Pos } from "./parse.ts";
-import type { AssumeRoleSession, Catalog, Defaults, IamUserSession, RolesAnywhereSession, Session, SsoSession, SsoSessionDef, WebIdentitySession } from "./types.ts";
+import type { AssumeRoleSession, Catalog, Defaults, IamUserSession, RolesAnywhereSession, SamlSession, Session, SsoSession, SsoSessionDef, WebIdentitySession } from "./types.ts";
 
-const TYPES = ["iam-user", "assume-role", "sso", "web-identity", "roles-anywhere"] as const;
+const TYPES = ["iam-user", "assume-role", "sso", "web-identity", "saml", "roles-anywhere"] as const;
 const COMMON = ["type", "region"];
 const KEYS: Record<(typeof TYPES)[number], string[]> = {
-  "iam-user": [...COMMON, "mfa_serial", "duration_seconds"],
-  "assume-role": [...COMMON, "source", "role_arn", "external_id", "role_session_name", "duration_seconds", "mfa_serial"],
+  "iam-user": [...COMMON, "mfa_serial", "mfa_process", "duration_seconds"],
+  "assume-role": [...COMMON, "source", "role_arn", "external_id", "role_session_name", "duration_seconds", "mfa_serial", "mfa_process"],
   sso: [...COMMON, "sso_session", "sso_account_id", "sso_role_name"],
-  "web-identity": [...COMMON, "role_arn", "web_identity_token_file", "web_identity_token_command", "role_session_name", "duration_seconds"],
+  "web-identity": [...COMMON, "role_arn", "web_identity_token_file", "web_identity_token_command", "audience", "role_session_name", "duration_seconds"],
+  saml: [...COMMON, "role_arn", "principal_arn", "saml_assertion_command", "duration_seconds"],
   "roles-anywhere": [...COMMON, "certificate", "certificate_chain", "private_key", "trust_anchor_arn", "profile_arn", "role_arn", "role_session_name", "duration_seconds"],
 };
 /** arn:aws:rolesanywhere:REGION:ACCOUNT:trust-anchor/ID and …:profile/ID */
@@ -19,6 +20,7 @@ const DEFAULT_KEYS = ["region", "refresh_margin"];
 const SSO_SESSION_KEYS = ["sso_start_url", "sso_region", "sso_registration_scopes", "auto_login", "share_with_aws_cli"];
 
 export const ROLE_ARN_RE = /^arn:aws(?:-[a-z]+)*:iam::\d{12}:role\/[\w+=,.@\/-]{1,512}$/;
+const SAML_PROVIDER_RE = /^arn:aws(?:-[a-z]+)*:iam::\d{12}:saml-provider\/[\w.-]{1,128}$/;
 const MFA_ARN_RE = /^arn:aws(?:-[a-z]+)*:iam::\d{12}:mfa\/[\w+=,.@\/-]+$/;
 const MFA_SERIAL_RE = /^[\w+=\/:,.@-]{9,256}$/;
 /** What an AWS region name looks like (catalog regions, `sso sync --region`). */
@@ -40,7 +42,7 @@ export const DEFAULT_MARGIN = 15 * 60;
  * permission set says, which sesame cannot know in advance and which is never less than 1 hour; IAM Roles
  * Anywhere's CreateSession 1 hour.
  */
-export const DEFAULT_LIFETIME: Record<Session["type"], number> = { "iam-user": 43200, "assume-role": 3600, sso: 3600, "web-identity": 3600, "roles-anywhere": 3600 };
+export const DEFAULT_LIFETIME: Record<Session["type"], number> = { "iam-user": 43200, "assume-role": 3600, sso: 3600, "web-identity": 3600, saml: 3600, "roles-anywhere": 3600 };
 
 type Table = Record<string, unknown>;
 
@@ -189,7 +191,7 @@ class Validator {
     const base = `session.${name}`;
     this.checkName(name, base);
     const type = t.type;
-    if (type === undefined) this.fail(base, `[${base}] has no type`, `add type = "iam-user", "assume-role", "sso", "web-identity" or "roles-anywhere"`, "key");
+    if (type === undefined) this.fail(base, `[${base}] has no type`, `add type = "iam-user", "assume-role", "sso", "web-identity", "saml" or "roles-anywhere"`, "key");
     if (typeof type !== "string" || !(TYPES as readonly string[]).includes(type)) {
       // Not String(type): a TOML table has no prototype, and String() of it throws.
       const shown = typeof type === "string" ? JSON.stringify(type) : describe(type);
@@ -204,6 +206,8 @@ class Validator {
         const s: IamUserSession = { ...common, type: ty };
         const mfa = this.mfa(t, base);
         if (mfa) s.mfa_serial = mfa;
+        const mp = this.mfaProcess(t, base, mfa);
+        if (mp) s.mfa_process = mp;
         const d = this.int(t, base, "duration_seconds", 900, 129600, "the range STS GetSessionToken accepts for IAM users");
         if (d !== undefined) s.duration_seconds = this.lifetime(base, d, defaults);
         return s;
@@ -218,14 +222,12 @@ class Validator {
         const rsn = this.sessionName(t, base);
         if (rsn) s.role_session_name = rsn;
         const d = this.int(t, base, "duration_seconds", 900, 43200, "the range STS AssumeRole accepts");
-        if (d !== undefined) {
-          if (d > CHAINED_ROLE_CAP) {
-            this.fail(`${base}.duration_seconds`, `duration_seconds = ${d} is above the 1 hour cap STS puts on chained roles (the source "${s.source}" hands out temporary credentials)`, `use duration_seconds = 3600 or less`);
-          }
-          s.duration_seconds = this.lifetime(base, d, defaults);
-        }
+        // Above CHAINED_ROLE_CAP only from an iam-user source (assumed with its key directly): checked in links().
+        if (d !== undefined) s.duration_seconds = this.lifetime(base, d, defaults);
         const mfa = this.mfa(t, base);
         if (mfa) s.mfa_serial = mfa;
+        const mp = this.mfaProcess(t, base, mfa);
+        if (mp) s.mfa_process = mp;
         return s;
       }
       case "sso": {
@@ -238,11 +240,17 @@ class Validator {
         const s: WebIdentitySession = { ...common, type: ty, role_arn: this.roleArn(t, base) };
         const file = this.str(t, base, "web_identity_token_file");
         const cmd = this.str(t, base, "web_identity_token_command");
-        if ((file === undefined) === (cmd === undefined)) {
-          this.fail(base, `a web-identity session needs exactly one of web_identity_token_file and web_identity_token_command`, `keep one of the two`, "key");
+        if (file !== undefined && cmd !== undefined) {
+          this.fail(base, `a web-identity session takes one of web_identity_token_file and web_identity_token_command, not both`, `keep one of the two (with neither, the token comes from the GitHub Actions token service)`, "key");
         }
         if (file) s.web_identity_token_file = file;
         if (cmd) s.web_identity_token_command = cmd;
+        // Neither: the GitHub Actions OIDC token service, asked for a token with this audience.
+        const aud = this.str(t, base, "audience");
+        if (aud !== undefined) {
+          if (file !== undefined || cmd !== undefined) this.fail(`${base}.audience`, `audience applies only to the GitHub Actions token service (no web_identity_token_file or _command)`, `remove audience: the token file or command decides its own audience`);
+          s.audience = aud;
+        }
         const rsn = this.sessionName(t, base);
         if (rsn) s.role_session_name = rsn;
         const d = this.int(t, base, "duration_seconds", 900, 43200, "the range STS AssumeRoleWithWebIdentity accepts");
@@ -266,6 +274,14 @@ class Validator {
         const rsn = this.sessionName(t, base);
         if (rsn) s.role_session_name = rsn;
         const d = this.int(t, base, "duration_seconds", 900, 43200, "the range IAM Roles Anywhere CreateSession accepts");
+        if (d !== undefined) s.duration_seconds = this.lifetime(base, d, defaults);
+        return s;
+      }
+      case "saml": {
+        const principal = this.str(t, base, "principal_arn", true);
+        if (!SAML_PROVIDER_RE.test(principal)) this.fail(`${base}.principal_arn`, `principal_arn "${principal}" is not an IAM SAML provider ARN`, `write it as arn:aws:iam::123456789012:saml-provider/NAME`);
+        const s: SamlSession = { ...common, type: ty, role_arn: this.roleArn(t, base), principal_arn: principal, saml_assertion_command: this.str(t, base, "saml_assertion_command", true) };
+        const d = this.int(t, base, "duration_seconds", 900, 43200, "the range STS AssumeRoleWithSAML accepts");
         if (d !== undefined) s.duration_seconds = this.lifetime(base, d, defaults);
         return s;
       }
@@ -326,6 +342,13 @@ class Validator {
     return m;
   }
 
+  /** mfa_process gives the code for mfa_serial: without one it has nothing to do. */
+  mfaProcess(t: Table, base: string, serial: string | undefined): string | undefined {
+    const p = this.str(t, base, "mfa_process");
+    if (p !== undefined && serial === undefined) this.fail(`${base}.mfa_process`, `mfa_process without mfa_serial: no MFA code is asked for`, `add mfa_serial = "arn:aws:iam::ACCOUNT:mfa/NAME" or remove mfa_process`);
+    return p;
+  }
+
   sessionName(t: Table, base: string): string | undefined {
     const n = this.str(t, base, "role_session_name");
     if (n !== undefined && !SESSION_NAME_RE.test(n)) {
@@ -340,12 +363,16 @@ class Validator {
         if (!cat.sessions.has(s.source)) {
           this.fail(`session.${s.name}.source`, `source "${s.source}" is not a session of this catalog`, fixFor(s.source, [...cat.sessions.keys()], `add [session.${s.source}] or point source at an existing session`));
         }
+        const src = cat.sessions.get(s.source)!;
+        if (s.duration_seconds !== undefined && s.duration_seconds > CHAINED_ROLE_CAP && src.type !== "iam-user") {
+          this.fail(`session.${s.name}.duration_seconds`, `duration_seconds = ${s.duration_seconds} is above the 1 hour cap STS puts on chained roles (the source "${s.source}" hands out temporary credentials)`, `use duration_seconds = 3600 or less (only a role whose source is an iam-user can last longer)`);
+        }
         const seen = [s.name];
         let cur: Session | undefined = cat.sessions.get(s.source);
         while (cur) {
           if (seen.includes(cur.name)) {
             const cycle = [...seen.slice(seen.indexOf(cur.name)), cur.name].join(" → ");
-            this.fail(`session.${s.name}.source`, `the chain of sources loops: ${cycle}`, `make one of these sessions start from an iam-user, sso, web-identity or roles-anywhere session`);
+            this.fail(`session.${s.name}.source`, `the chain of sources loops: ${cycle}`, `make one of these sessions start from an iam-user, sso, web-identity, saml or roles-anywhere session`);
           }
           seen.push(cur.name);
           cur = cur.type === "assume-role" ? cat.sessions.get(cur.source) : undefined;

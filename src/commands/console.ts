@@ -52,7 +52,7 @@ const POLICY_ARN_RE = /^arn:aws(?:-[a-z]+)*:iam::(?:aws|\d{12}):policy\/[\w+=,.@
 export async function consoleCommand(name: string, opts: ConsoleOptions, env: Env = process.env): Promise<void> {
   const { cat, session: s } = await loadSession(name, opts.config, env);
   const region = stsCallRegion(s, cat);
-  const partition = partitionOf(region, s.type === "assume-role" || s.type === "web-identity" ? s.role_arn : undefined);
+  const partition = partitionOf(region, s.type === "assume-role" || s.type === "web-identity" || s.type === "saml" || s.type === "roles-anywhere" ? s.role_arn : undefined);
   const duration = parseSeconds(opts.duration);
   const policyArns = (Array.isArray(opts.policyArn) ? opts.policyArn : opts.policyArn === undefined ? [] : [opts.policyArn]).map(String);
   for (const arn of policyArns) if (!POLICY_ARN_RE.test(arn)) throw new UsageError(`--policy-arn "${arn}" is not an IAM policy ARN`, "write it as arn:aws:iam::aws:policy/ReadOnlyAccess or arn:aws:iam::123456789012:policy/NAME");

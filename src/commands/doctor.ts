@@ -27,7 +27,7 @@ import type { Env } from "../types.ts";
 export type Status = "ok" | "warn" | "fail";
 
 export interface Finding {
-  check: "catalog" | "keyring" | "keys" | "profiles" | "credentials-file" | "clock" | "cache" | "sso";
+  check: "catalog" | "keyring" | "keys" | "profiles" | "credentials-file" | "clock" | "cache" | "sso" | "roots";
   status: Status;
   message: string;
   fix?: string;
@@ -93,6 +93,9 @@ export async function doctor(opts: { config?: string; json?: boolean }, env: Env
 
   // 8. IAM Identity Center sign-ins.
   if (cat && cat.ssoSessions.size) await checkSso(cat, env, deps.now(), keyringOk, add);
+
+  // 9. Token files and catalog commands (web identity, mfa_process, SAML).
+  if (cat) (await import("./doctor-roots.ts")).checkRoots(cat, env, add);
 
   const failed = findings.filter((f) => f.status === "fail");
   const status = failed.length === 0 ? EXIT.ok : failed.some((f) => f.check === "catalog") ? EXIT.catalog : failed.some((f) => f.check === "keyring") ? EXIT.keyring : EXIT.problems;

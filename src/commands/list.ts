@@ -56,7 +56,6 @@ interface Checks {
 
 async function rowFor(cat: Catalog, s: Session, env: Env, { hasSecret, loginState }: Checks, cachedFor: (s: Session) => Promise<Credentials | undefined>): Promise<ListRow> {
   const base = { name: s.name, type: s.type, account: accountOf(s) ?? null, role: roleOf(s) ?? null, region: sessionRegion(s, cat) ?? null, source: s.type === "assume-role" ? s.source : null };
-  if (s.type === "web-identity") return { ...base, state: "not-supported", expiration: null, detail: "not supported yet" };
   const hit = await cachedFor(s);
   const now = Date.now();
   const root = chainOf(cat, s).at(-1)!;

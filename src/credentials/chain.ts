@@ -1,12 +1,15 @@
 // Session → Provider: the only switch on session.type. Every hop is wrapped in cached(), so renewing
 // the last hop of a chain does not repeat the first. Loaded only on a cache miss.
 import type { Catalog, Session } from "../catalog/types.ts";
-import { NotSupportedYet, SesameError } from "../errors.ts";
+import { SesameError } from "../errors.ts";
 import { assumeRole } from "./assume-role.ts";
 import { cached, type CachedProvider } from "./cached.ts";
 import { iamUser } from "./iam-user.ts";
 import { ssoRole } from "./sso.ts";
 import { rolesAnywhere } from "./roles-anywhere.ts";
+import { webIdentity } from "./web-identity.ts";
+import { saml } from "./saml.ts";
+import { assumedDirectly, directRole } from "./direct-role.ts";
 import { hopIdentity } from "./identity.ts";
 import type { ChainOptions, Deps, Provider } from "./types.ts";
 
@@ -25,7 +28,6 @@ export function upstreamFetch(s: Session, cat: Catalog, d: Deps, o: ChainOptions
 
 /** The hop's cached provider, with `drop` for its entry; errors not yet prefixed with the session name. */
 function cachedProviderFor(s: Session, cat: Catalog, d: Deps, o: ChainOptions): CachedProvider {
-  if (s.type === "web-identity") return Object.assign(fetcherFor(s, cat, d, o), { drop: async () => {} });
   return cached(s.name, hopIdentity(cat, s, d.env, o.generation), d, o, fetcherFor(s, cat, d, o));
 }
 
@@ -37,6 +39,8 @@ function fetcherFor(s: Session, cat: Catalog, d: Deps, o: ChainOptions): Provide
     case "assume-role": {
       const src = cat.sessions.get(s.source);
       if (!src) throw new Error(`source ${s.source} missing after validation`);
+      // Longer than 1 hour from an IAM user: with the user's key, no session hop in between (direct-role.ts).
+      if (src.type === "iam-user" && assumedDirectly(s, src)) return directRole(s, src, cat, d);
       const source = cachedProviderFor(src, cat, d, o);
       return assumeRole(s, cat, named(src, source), d, source.drop);
     }
@@ -45,7 +49,9 @@ function fetcherFor(s: Session, cat: Catalog, d: Deps, o: ChainOptions): Provide
     case "roles-anywhere":
       return rolesAnywhere(s, d);
     case "web-identity":
-      return () => Promise.reject(new NotSupportedYet(`type = "web-identity"`).at(s.name));
+      return webIdentity(s, cat, d);
+    case "saml":
+      return saml(s, cat, d);
   }
 }
 

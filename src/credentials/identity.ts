@@ -50,8 +50,14 @@ function rootParts(cat: Catalog, s: Session, env: Env, seen: Set<string>, gen: s
       return ["roles-anywhere/1", s.name, fileFingerprint(s.certificate), s.certificate_chain ?? null, s.trust_anchor_arn, s.profile_arn, s.role_arn,
         s.role_session_name ?? null, s.duration_seconds ?? null, endpointOverride("ROLESANYWHERE", env) ?? null];
     case "web-identity":
+      // Where the token comes from, never the token; for the GitHub Actions service its job's request URL
+      // (not a secret: its bearer token is), so one runner's jobs do not share credentials.
       return ["web-identity/1", s.name, s.role_arn, s.web_identity_token_file ?? null, s.web_identity_token_command ?? null, s.role_session_name ?? defaultRoleSessionName(env),
-        s.duration_seconds ?? null, stsCallRegion(s, cat), endpointOverride("STS", env) ?? null];
+        s.duration_seconds ?? null, stsCallRegion(s, cat), endpointOverride("STS", env) ?? null,
+        ...(s.web_identity_token_file || s.web_identity_token_command ? [] : ["github-actions", s.audience ?? "sts.amazonaws.com", env.ACTIONS_ID_TOKEN_REQUEST_URL ?? null])];
+    case "saml":
+      // The command that prints the assertion, never the assertion.
+      return ["saml/1", s.name, s.role_arn, s.principal_arn, s.saml_assertion_command, s.duration_seconds ?? null, stsCallRegion(s, cat), endpointOverride("STS", env) ?? null];
   }
 }
 

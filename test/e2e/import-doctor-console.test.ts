@@ -101,7 +101,7 @@ async function awsWorld(catalog = EXISTING_CATALOG): Promise<AwsWorld> {
   const w = await world(catalog);
   const bob = w.emu.addUser({ userName: "bob", account: "111111111111" });
   const carol = w.emu.addUser({ userName: "carol", account: "111111111111" });
-  w.emu.addRole({ arn: DEPLOY_ROLE, trust: [bob.arn], requiredExternalId: "deploy-ext" });
+  w.emu.addRole({ arn: DEPLOY_ROLE, trust: [bob.arn], requiredExternalId: "deploy-ext", maxSessionDuration: 43200 });
   mkdirSync(join(w.home, ".aws"), { recursive: true });
   const config = join(w.home, ".aws", "config");
   const credentials = join(w.home, ".aws", "credentials");
@@ -166,14 +166,15 @@ describe("import", () => {
     // a legacy SSO profile gets an sso-session named after it
     expect(added).toContain('[sso-session.old-sso]\nsso_start_url = "https://legacy.awsapps.com/start"\nsso_region = "us-east-1"\n');
     expect(added).toContain('[session.old-sso]\ntype = "sso"\nsso_session = "old-sso"\n');
-    expect(added).toContain(`[session.deploy]\ntype = "assume-role"\nsource = "bob"\nrole_arn = "${DEPLOY_ROLE}"\nexternal_id = "deploy-ext"\nduration_seconds = 3600\n`);
+    expect(added).toContain(`[session.deploy]\ntype = "assume-role"\nsource = "bob"\nrole_arn = "${DEPLOY_ROLE}"\nexternal_id = "deploy-ext"\nduration_seconds = 43200\n`);
     expect(added).toContain('[session.bob]\ntype = "iam-user"\nregion = "eu-west-1"\n');
     expect(added).toContain('[session.carol]\ntype = "iam-user"\nregion = "us-west-2"\n');
     for (const left of ["ci", "tool", "temp", "default"]) expect(added).not.toContain(`[session.${left}]`);
     expect(r.stderr).toContain('skipped profile "ci": credential_source = Ec2InstanceMetadata has no sesame equivalent');
     expect(r.stderr).toContain('skipped profile "tool": uses its own credential_process');
     expect(r.stderr).toContain('skipped profile "temp": holds temporary keys');
-    expect(r.stderr).toContain("duration_seconds 43200 lowered to 3600");
+    // from an IAM user's key a role may last 12 hours (issue 14 part 4): kept, not lowered
+    expect(r.stderr).not.toContain("lowered to 3600");
     expect(r.stderr).toContain("(no terminal to confirm on)");
     expect(r.stderr).toContain("run: sesame import --yes");
     expect([read(a.config), read(a.credentials)]).toEqual(before);
@@ -182,8 +183,11 @@ describe("import", () => {
     const cp = await a.w.run(["credential-process", "deploy"]);
     expect(cp.stderr).toBe("");
     expect(cp.code).toBe(0);
-    expect(a.w.emu.callsFor("GetSessionToken")[0]!.accessKeyId).toBe(a.bob.accessKeyId);
+    // assumed directly with bob's key for 12 hours
+    expect(a.w.emu.callsFor("GetSessionToken")).toHaveLength(0);
+    expect(a.w.emu.callsFor("AssumeRole")[0]!.accessKeyId).toBe(a.bob.accessKeyId);
     expect(a.w.emu.callsFor("AssumeRole")[0]!.params.ExternalId).toBe("deploy-ext");
+    expect(a.w.emu.callsFor("AssumeRole")[0]!.params.DurationSeconds).toBe("43200");
   });
 
   test.skipIf(!existsSync(SCRIPT))("declined on the terminal: ~/.aws stays as it was", async () => {

@@ -63,7 +63,7 @@ export interface Identity {
   principalArn: string;
 }
 
-export type CredentialSource = "session-token" | "assume-role" | "web-identity" | "federation" | "sso";
+export type CredentialSource = "session-token" | "assume-role" | "web-identity" | "saml" | "federation" | "sso";
 
 export interface TemporaryCredential {
   accessKeyId: string;
@@ -94,6 +94,10 @@ export interface Role {
   requireMfa: boolean;
   /** When set, AssumeRoleWithWebIdentity accepts only these tokens; otherwise any token of legal length. */
   webIdentityTokens?: string[];
+  /** When set, the audiences (client ids) the role's OIDC provider accepts: a JWT whose aud is none of them is refused. */
+  webIdentityAudiences?: string[];
+  /** When set, AssumeRoleWithSAML accepts only these assertions (base64 SAMLResponse) with this PrincipalArn. */
+  saml?: { principalArn: string; assertions: string[] };
 }
 
 export interface RoleInput {
@@ -103,6 +107,8 @@ export interface RoleInput {
   maxSessionDuration?: number;
   requireMfa?: boolean;
   webIdentityTokens?: string[];
+  webIdentityAudiences?: string[];
+  saml?: { principalArn: string; assertions: string[] };
 }
 
 export interface UserInput {
@@ -142,6 +148,12 @@ export class EmulatorState {
   readonly temporaryCredentials = new Map<string, TemporaryCredential>();
   readonly roles = new Map<string, Role>();
   readonly mfaDevices = new Map<string, string>();
+  /**
+   * AWS accepts a code once: when set, a code already accepted for a device is refused on its next use
+   * (off by default, as a device here shows the same code for ever).
+   */
+  oneTimeMfaCodes = false;
+  private readonly usedMfaCodes = new Set<string>();
   /** When set, every credential STS issues expires this many seconds after issue, whatever was requested. */
   credentialLifetimeOverride: number | undefined;
   /** IAM Identity Center (SSO-OIDC and the SSO portal); its role credentials are issued through this state. */
@@ -209,6 +221,8 @@ export class EmulatorState {
       requireMfa: input.requireMfa ?? false,
       ...(input.requiredExternalId !== undefined ? { requiredExternalId: input.requiredExternalId } : {}),
       ...(input.webIdentityTokens !== undefined ? { webIdentityTokens: input.webIdentityTokens } : {}),
+      ...(input.webIdentityAudiences !== undefined ? { webIdentityAudiences: input.webIdentityAudiences } : {}),
+      ...(input.saml !== undefined ? { saml: input.saml } : {}),
     };
     this.roles.set(role.arn, role);
     return role;
@@ -221,7 +235,12 @@ export class EmulatorState {
 
   /** A registered device wants its own code; any other serial accepts DEFAULT_MFA_CODE. */
   mfaCodeMatches(serial: string, code: string): boolean {
-    return (this.mfaDevices.get(serial) ?? DEFAULT_MFA_CODE) === code;
+    if ((this.mfaDevices.get(serial) ?? DEFAULT_MFA_CODE) !== code) return false;
+    if (!this.oneTimeMfaCodes) return true;
+    const key = `${serial}\n${code}`;
+    if (this.usedMfaCodes.has(key)) return false;
+    this.usedMfaCodes.add(key);
+    return true;
   }
 
   userIdentity(user: IamUser): Identity {

@@ -281,6 +281,11 @@ const assumeRoleWithWebIdentity: Operation = {
         400,
       );
     }
+    // The OIDC provider's client id list (IAM): a token issued for another audience is not a valid token.
+    if (role.webIdentityAudiences !== undefined) {
+      const auds = Array.isArray(claims?.aud) ? claims.aud.map(String) : typeof claims?.aud === "string" ? [claims.aud] : [];
+      if (!auds.some((a) => role.webIdentityAudiences!.includes(a))) fail("InvalidIdentityToken", "Incorrect token audience", 400);
+    }
     const duration = requested ?? 3600;
     if (duration > role.maxSessionDuration) {
       fail("ValidationError", "The requested DurationSeconds exceeds the MaxSessionDuration set for this role.", 400);
@@ -307,6 +312,75 @@ const assumeRoleWithWebIdentity: Operation = {
       credentialsXml(cred) +
       leaf("Provider", provider) +
       leaf("PackedPolicySize", packed)
+    );
+  },
+};
+
+/** The parts of a SAML assertion STS reads (AssumeRoleWithSAML), from its XML text; signatures are not checked. */
+function samlFacts(xml: string) {
+  const text = (re: RegExp) => re.exec(xml)?.[1]?.trim();
+  const roles: string[] = [];
+  const roleAttr = /<(?:\w+:)?Attribute\b[^>]*Name="https:\/\/aws\.amazon\.com\/SAML\/Attributes\/Role"[^>]*>([\s\S]*?)<\/(?:\w+:)?Attribute>/.exec(xml)?.[1] ?? "";
+  for (const m of roleAttr.matchAll(/<(?:\w+:)?AttributeValue\b[^>]*>([^<]*)<\/(?:\w+:)?AttributeValue>/g)) roles.push(m[1]!.trim());
+  return {
+    issuer: text(/<(?:\w+:)?Issuer\b[^>]*>([^<]*)<\//),
+    nameId: text(/<(?:\w+:)?NameID\b[^>]*>([^<]*)<\//),
+    nameIdFormat: /<(?:\w+:)?NameID\b[^>]*Format="([^"]*)"/.exec(xml)?.[1],
+    recipient: /<(?:\w+:)?SubjectConfirmationData\b[^>]*Recipient="([^"]*)"/.exec(xml)?.[1],
+    notOnOrAfter: /<(?:\w+:)?SubjectConfirmationData\b[^>]*NotOnOrAfter="([^"]*)"/.exec(xml)?.[1] ?? /<(?:\w+:)?Conditions\b[^>]*NotOnOrAfter="([^"]*)"/.exec(xml)?.[1],
+    roles,
+  };
+}
+
+const assumeRoleWithSaml: Operation = {
+  signed: false,
+  run({ params, state }) {
+    const c = new Constraints(params);
+    const arn = roleArn(c);
+    const principal = c.string("PrincipalArn", { required: true, min: 20, max: 2048 });
+    const assertion = c.string("SAMLAssertion", { required: true, min: 4, max: 100000 });
+    const requested = c.integer("DurationSeconds", 900, 43200);
+    const sessionPolicy = policy(c);
+    c.check();
+    const xml = Buffer.from(assertion!, "base64").toString("utf8");
+    if (!xml.includes("<") || !/Response|Assertion/.test(xml)) fail("InvalidIdentityToken", "Invalid base64 SAMLResponse (no XML)", 400);
+    const role = state.roles.get(arn!);
+    if (!role || (role.saml !== undefined && role.saml.principalArn !== principal)) {
+      fail("InvalidIdentityToken", "Specified provider doesn't exist", 400);
+    }
+    if (role.saml !== undefined && !role.saml.assertions.includes(assertion!)) {
+      fail("InvalidIdentityToken", "Response signature invalid", 400);
+    }
+    const facts = samlFacts(xml);
+    const now = state.now();
+    if (facts.notOnOrAfter && Date.parse(facts.notOnOrAfter) <= now.getTime()) {
+      fail("ExpiredTokenException", `Token expired: current date/time ${Math.floor(now.getTime() / 1000)} must be before the expiration date/time ${Math.floor(Date.parse(facts.notOnOrAfter) / 1000)}`, 400);
+    }
+    // The Role attribute lists "roleArn,principalArn" pairs (either order) the IdP lets this person assume.
+    const pairs = facts.roles.map((v) => v.split(",").map((x) => x.trim()));
+    if (!pairs.some((p) => p.includes(arn!) && p.includes(principal!))) {
+      fail("AccessDenied", "Not authorized to perform sts:AssumeRoleWithSAML", 403);
+    }
+    const duration = requested ?? 3600;
+    if (duration > role.maxSessionDuration) {
+      fail("ValidationError", "The requested DurationSeconds exceeds the MaxSessionDuration set for this role.", 400);
+    }
+    checkPolicyJson(sessionPolicy);
+    const packed = packedPolicySize(params);
+    const session = (facts.nameId ?? "saml-user").replace(/[^\w+=,.@-]/g, "-").slice(0, 64);
+    const identity = state.assumedRoleIdentity(role, session.length >= 2 ? session : "saml-user");
+    const cred = state.issueTemporary({ identity, source: "saml", durationSeconds: duration, chained: false, mfaAuthenticated: false });
+    const provider = principal!.split("/").pop() ?? "";
+    const nameQualifier = createHash("sha1").update(`${facts.issuer ?? ""}${role.account}${provider}`).digest("base64");
+    return (
+      credentialsXml(cred) +
+      assumedRoleUserXml(identity) +
+      leaf("PackedPolicySize", packed) +
+      leaf("Subject", facts.nameId) +
+      leaf("SubjectType", facts.nameIdFormat?.split(":").pop()) +
+      leaf("Issuer", facts.issuer) +
+      leaf("Audience", facts.recipient ?? "https://signin.aws.amazon.com/saml") +
+      leaf("NameQualifier", nameQualifier)
     );
   },
 };
@@ -342,6 +416,7 @@ const getFederationToken: Operation = {
 
 export const operations: Readonly<Record<string, Operation>> = {
   AssumeRole: assumeRole,
+  AssumeRoleWithSAML: assumeRoleWithSaml,
   AssumeRoleWithWebIdentity: assumeRoleWithWebIdentity,
   GetCallerIdentity: getCallerIdentity,
   GetFederationToken: getFederationToken,

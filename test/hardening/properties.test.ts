@@ -68,11 +68,12 @@ const keys = fc.constantFrom(
   "type", "region", "source", "role_arn", "external_id", "role_session_name", "duration_seconds", "mfa_serial",
   "sso_session", "sso_account_id", "sso_role_name", "sso_start_url", "sso_region", "sso_registration_scopes",
   "auto_login", "share_with_aws_cli", "refresh_margin", "web_identity_token_file", "web_identity_token_command",
+  "audience", "mfa_process", "principal_arn", "saml_assertion_command",
   "mfa_serail", "Type", "a.b", '"quoted key"', "'lit'", "x-y_z", "",
 );
 const values = fc.oneof(
   fc.constantFrom(
-    '"iam-user"', '"assume-role"', '"sso"', '"web-identity"', '"eu-west-1"', '"us-east-1"', '"alice"', '"dev"', '"corp"',
+    '"iam-user"', '"assume-role"', '"sso"', '"web-identity"', '"saml"', '"arn:aws:iam::111111111111:saml-provider/Corp"', '"eu-west-1"', '"us-east-1"', '"alice"', '"dev"', '"corp"',
     '"arn:aws:iam::222222222222:role/Dev"', '"arn:aws:iam::22222222222:role/Dev"', '"arn:aws:iam::111111111111:mfa/alice"',
     '"https://d-1.awsapps.com/start"', '"111111111111"', "111111111111", '"15m"', '"1h30m"', '"nonsense"', "3600", "900",
     "43201", "-1", "1e3", "0x10", "true", "false", "[]", '["sso:account:access"]', "[1, [2, [3]]]", "{ a = 1 }",

@@ -77,7 +77,13 @@ describe("translation table", () => {
       table: { type: "sso", sso_session: "corp", sso_account_id: "111111111111", sso_role_name: "Admin", region: "eu-central-1" },
     },
     { name: "role_arn + credential_source", config: "[profile ci]\nrole_arn = arn:aws:iam::222222222222:role/CI\ncredential_source = Environment\n", profile: "ci", skip: /^credential_source = Environment has no sesame equivalent/ },
-    { name: "role_arn + web_identity_token_file", config: "[profile wi]\nrole_arn = arn:aws:iam::222222222222:role/CI\nweb_identity_token_file = /var/run/token\n", profile: "wi", skip: /web identity/ },
+    {
+      name: "role_arn + web_identity_token_file → web-identity with its settings",
+      config: "[profile wi]\nrole_arn = arn:aws:iam::222222222222:role/CI\nweb_identity_token_file = /var/run/token\nrole_session_name = ci\nduration_seconds = 7200\nregion = us-east-2\n",
+      profile: "wi",
+      table: { type: "web-identity", role_arn: "arn:aws:iam::222222222222:role/CI", web_identity_token_file: "/var/run/token", role_session_name: "ci", duration_seconds: 7200, region: "us-east-2" },
+    },
+    { name: "web_identity_token_file with source_profile", config: "[profile wi]\nrole_arn = arn:aws:iam::222222222222:role/CI\nweb_identity_token_file = /var/run/token\nsource_profile = a\n", credentials: keys("a"), profile: "wi", skip: /both source_profile and web_identity_token_file/ },
     { name: "role_arn alone", config: "[profile r]\nrole_arn = arn:aws:iam::222222222222:role/R\n", profile: "r", skip: /without source_profile or credential_source/ },
     { name: "source_profile and credential_source together", config: "[profile r]\nrole_arn = arn:aws:iam::222222222222:role/R\nsource_profile = a\ncredential_source = Environment\n", profile: "r", skip: /both source_profile and credential_source/ },
     { name: "credential_process", config: "[profile p]\ncredential_process = /usr/bin/other\n", profile: "p", skip: /uses its own credential_process/ },
@@ -136,10 +142,12 @@ describe("translation table", () => {
     expect(skipped(p, "deploy")).toBe('its source_profile "ci" is not imported (credential_source = Environment has no sesame equivalent)');
   });
 
-  test("duration_seconds above the chained-role cap is lowered, at or below refresh_margin dropped, each with a note", () => {
-    const p = plan(ini("[profile a]\nrole_arn = arn:aws:iam::222222222222:role/A\nsource_profile = u\nduration_seconds = 43200", "[profile b]\nrole_arn = arn:aws:iam::222222222222:role/B\nsource_profile = u\nduration_seconds = 900"), keys("u"));
-    expect(created(p, "a").table.duration_seconds).toBe(3600);
-    expect(created(p, "a").notes[0]).toContain("lowered to 3600");
+  test("duration_seconds above the chained-role cap is kept from an IAM user, lowered from a role, at or below refresh_margin dropped, each with a note", () => {
+    const p = plan(ini("[profile a]\nrole_arn = arn:aws:iam::222222222222:role/A\nsource_profile = u\nduration_seconds = 43200", "[profile b]\nrole_arn = arn:aws:iam::222222222222:role/B\nsource_profile = u\nduration_seconds = 900", "[profile c]\nrole_arn = arn:aws:iam::222222222222:role/C\nsource_profile = a\nduration_seconds = 7200"), keys("u"));
+    expect(created(p, "a").table.duration_seconds).toBe(43200);
+    expect(created(p, "a").notes).toEqual([]);
+    expect(created(p, "c").table.duration_seconds).toBe(3600);
+    expect(created(p, "c").notes[0]).toContain("lowered to 3600");
     expect(created(p, "b").table.duration_seconds).toBeUndefined();
     expect(created(p, "b").notes[0]).toContain("dropped");
   });

@@ -84,6 +84,34 @@ web_identity_token_file = "/var/run/secrets/token"
     expect(cat.ssoSessions.get("corp")?.sso_registration_scopes).toEqual(["sso:account:access"]);
     expect(cat.sessions.get("ci")?.type).toBe("web-identity");
   });
+
+  test("web-identity: neither token file nor command means the GitHub Actions token service, with an audience", () => {
+    const cat = load(`[session.gha]\ntype = "web-identity"\nrole_arn = "arn:aws:iam::333333333333:role/CI"\naudience = "api://ci"\n`);
+    const s = cat.sessions.get("gha");
+    expect(s?.type === "web-identity" && s.audience).toBe("api://ci");
+    expect(() => load(`[session.a]\ntype = "web-identity"\nrole_arn = "arn:aws:iam::333333333333:role/CI"\nweb_identity_token_file = "/t"\nweb_identity_token_command = "x"\n`)).toThrow(/not both/);
+    expect(() => load(`[session.a]\ntype = "web-identity"\nrole_arn = "arn:aws:iam::333333333333:role/CI"\nweb_identity_token_file = "/t"\naudience = "x"\n`)).toThrow(/audience applies only to the GitHub Actions token service/);
+  });
+
+  test("a role whose source is an iam-user may last up to 12 hours (assumed with the user's key)", () => {
+    const cat = load(`[session.u]\ntype = "iam-user"\n[session.a]\ntype = "assume-role"\nsource = "u"\nrole_arn = "arn:aws:iam::111111111111:role/R"\nduration_seconds = 43200\n`);
+    const s = cat.sessions.get("a");
+    expect(s?.type === "assume-role" && s.duration_seconds).toBe(43200);
+  });
+
+  test("saml sessions need role_arn, a SAML provider principal_arn and saml_assertion_command", () => {
+    const ok = load(`[session.s]\ntype = "saml"\nrole_arn = "arn:aws:iam::111111111111:role/R"\nprincipal_arn = "arn:aws:iam::111111111111:saml-provider/Corp"\nsaml_assertion_command = "idp-login"\n`);
+    expect(ok.sessions.get("s")?.type).toBe("saml");
+    expect(() => load(`[session.s]\ntype = "saml"\nrole_arn = "arn:aws:iam::111111111111:role/R"\nprincipal_arn = "arn:aws:iam::111111111111:role/Corp"\nsaml_assertion_command = "x"\n`)).toThrow(/not an IAM SAML provider ARN/);
+    expect(() => load(`[session.s]\ntype = "saml"\nrole_arn = "arn:aws:iam::111111111111:role/R"\nprincipal_arn = "arn:aws:iam::111111111111:saml-provider/Corp"\n`)).toThrow(/needs saml_assertion_command/);
+  });
+
+  test("mfa_process needs mfa_serial", () => {
+    const cat = load(`[session.a]\ntype = "iam-user"\nmfa_serial = "arn:aws:iam::111111111111:mfa/a"\nmfa_process = "ykman oath accounts code --single aws"\n`);
+    const s = cat.sessions.get("a");
+    expect(s?.type === "iam-user" && s.mfa_process).toBe("ykman oath accounts code --single aws");
+    expect(() => load(`[session.a]\ntype = "iam-user"\nmfa_process = "x"\n`)).toThrow(/mfa_process without mfa_serial/);
+  });
 });
 
 describe("refusals name file:line:col and what to change", () => {
@@ -96,7 +124,7 @@ describe("refusals name file:line:col and what to change", () => {
     ["malformed role ARN", `[session.u]\ntype = "iam-user"\n[session.a]\ntype = "assume-role"\nsource = "u"\nrole_arn = "arn:aws:iam::1111:role/R"\n`, 6, 12, /not an IAM role ARN.*12 digits \(it has 4\)/],
     ["malformed account id", `[sso-session.c]\nsso_start_url = "https://x.awsapps.com/start"\nsso_region = "eu-west-1"\n[session.a]\ntype = "sso"\nsso_session = "c"\nsso_account_id = "12345"\nsso_role_name = "R"\n`, 7, 18, /not a 12-digit AWS account id/],
     ["GetSessionToken duration out of range", `[session.a]\ntype = "iam-user"\nduration_seconds = 600\n`, 3, 20, /outside the range STS GetSessionToken accepts.*\(900–129600\)/],
-    ["chained role above the 1 hour cap", `[session.u]\ntype = "iam-user"\n[session.a]\ntype = "assume-role"\nsource = "u"\nrole_arn = "arn:aws:iam::111111111111:role/R"\nduration_seconds = 7200\n`, 7, 20, /1 hour cap STS puts on chained roles/],
+    ["chained role above the 1 hour cap", `[session.u]\ntype = "iam-user"\n[session.a]\ntype = "assume-role"\nsource = "u"\nrole_arn = "arn:aws:iam::111111111111:role/R"\n[session.b]\ntype = "assume-role"\nsource = "a"\nrole_arn = "arn:aws:iam::111111111111:role/R"\nduration_seconds = 7200\n`, 11, 20, /1 hour cap STS puts on chained roles/],
     ["unknown table", `[sessions.a]\ntype = "iam-user"\n`, 1, 1, /unknown table \[sessions\].*did you mean "session"/],
     ["bad region", `[session.a]\ntype = "iam-user"\nregion = "Europe"\n`, 3, 10, /not an AWS region name/],
     ["lifetime not longer than the margin", `[defaults]\nrefresh_margin = "20m"\n[session.a]\ntype = "iam-user"\nduration_seconds = 1000\n`, 5, 20, /not longer than refresh_margin/],
