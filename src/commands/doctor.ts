@@ -23,15 +23,9 @@ import { clock } from "../output/clock.ts";
 import type { SignIn } from "../sso/sign-in-state.ts";
 import { sesameArgv, syncOptionsOf, wantedProfilesOf } from "../awsconfig/wanted-profiles.ts";
 import type { Env } from "../types.ts";
+import type { Finding, Status } from "./doctor-finding.ts";
 
-export type Status = "ok" | "warn" | "fail";
 
-export interface Finding {
-  check: "catalog" | "keyring" | "keys" | "profiles" | "credentials-file" | "clock" | "cache" | "sso" | "roots";
-  status: Status;
-  message: string;
-  fix?: string;
-}
 
 /** Clock skew beyond this fails: SigV4 refuses requests more than 15 minutes off, SSO tokens expire early. */
 export const MAX_SKEW_SECONDS = 300;
