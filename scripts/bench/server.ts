@@ -13,22 +13,13 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { ACCT, DEV_ROLE, PROD_ROLE } from "../../test/e2e/harness.ts";
 import { startEmulator, type Emulator } from "../../test/emulator/index.ts";
+import { quantile } from "./measure.ts";
+import type { Item, Target } from "./report.ts";
 
 type Env = Record<string, string>;
 
-export interface ServerRow {
-  key: string;
-  label: string;
-  samples: number[];
-  unit: "ms" | "KiB" | "MiB";
-  versus?: string;
-  short?: string;
-}
-export interface ServerTarget {
-  name: string;
-  ok: boolean | null;
-  measured: string;
-}
+export type ServerRow = Omit<Item, "note">;
+export type ServerTarget = Target;
 export interface ServerBench {
   rows: ServerRow[];
   targets: ServerTarget[];
@@ -38,14 +29,6 @@ export interface ServerBench {
 
 const PASSPHRASE = "bench passphrase, not a secret";
 
-function quantile(xs: number[], q: number): number {
-  if (xs.length === 0) return NaN;
-  const s = [...xs].sort((a, b) => a - b);
-  const pos = (s.length - 1) * q;
-  const lo = Math.floor(pos);
-  const hi = Math.ceil(pos);
-  return s[lo]! + (s[hi]! - s[lo]!) * (pos - lo);
-}
 
 function home(tmp: string, name: string, catalog: string, emu: Emulator): Env {
   const h = join(tmp, name);

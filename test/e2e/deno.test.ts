@@ -2,11 +2,9 @@
 // and serves the same cache.
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { resolve } from "node:path";
-import { BIN, parseProcessOutput, storeAliceKey, world, type World } from "./harness.ts";
+import { BIN, parseProcessOutput, storeAliceKey, world, DENO_SESAME, type World } from "./harness.ts";
 
-const DENO = resolve(import.meta.dir, "../../node_modules/.bin/deno");
-const SRC = resolve(import.meta.dir, "../../src/main.ts");
-const deno = [DENO, "run", "--quiet", "-A", "--no-lock", SRC];
+const deno = DENO_SESAME;
 
 let w: World;
 beforeAll(async () => {

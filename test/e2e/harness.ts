@@ -11,6 +11,8 @@ import { entryName } from "../../src/store/cache.ts";
 import { currentIdentity } from "../../src/credentials/identity.ts";
 
 export const BIN = resolve(import.meta.dir, "../../dist/sesame");
+/** `deno run -A src/main.ts`, the other runtime the source must keep working under (pass as `bin`). */
+export const DENO_SESAME = [resolve(import.meta.dir, "../../node_modules/.bin/deno"), "run", "--quiet", "-A", "--no-lock", resolve(import.meta.dir, "../../src/main.ts")];
 
 export interface Run {
   code: number;

@@ -4,12 +4,10 @@ import { afterAll, beforeAll, expect, test } from "bun:test";
 import { resolve } from "node:path";
 import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
-import { storeAliceKey, world, type World } from "./harness.ts";
+import { storeAliceKey, world, DENO_SESAME, type World } from "./harness.ts";
 import { httpRequest, killGroup, rawExchange } from "./server-harness.ts";
 
-const DENO = resolve(import.meta.dir, "../../node_modules/.bin/deno");
-const SRC = resolve(import.meta.dir, "../../src/main.ts");
-const deno = [DENO, "run", "--quiet", "-A", "--no-lock", SRC];
+const deno = DENO_SESAME;
 
 let w: World;
 beforeAll(async () => {
