@@ -61,9 +61,10 @@ async function rowFor(cat: Catalog, s: Session, env: Env, { hasSecret, loginStat
   const root = chainOf(cat, s).at(-1)!;
   if (hit?.expiration && hit.expiration.getTime() - now > cat.defaults.refreshMargin * 1000) {
     // A key deleted with `sesame secret delete` starts a new generation, so its entries are not found at
-    // all; one removed from the keyring behind sesame's back is caught here: one look-up per IAM user
-    // (not per session), and only where the keyring opens without asking for a passphrase.
-    if (root.type === "iam-user" && quietKeyring(env) && (await hasSecret(root.name)) === false) {
+    // all; one removed from the OS keyring behind sesame's back is caught here: one look-up per IAM user
+    // (not per session). Not for the file keyring: opening it costs its scrypt (~65 ms, doubling `list`),
+    // and only an edit of the file itself can remove a key behind sesame's back there.
+    if (root.type === "iam-user" && (env.SESAME_KEYRING || "os") === "os" && (await hasSecret(root.name)) === false) {
       return { ...base, state: "no-secret", expiration: null, detail: root === s ? "no secret" : `no secret (${root.name})` };
     }
     return { ...base, state: "cached", expiration: hit.expiration.toISOString(), detail: `cached until ${clock(hit.expiration, now)}` };
@@ -82,11 +83,6 @@ async function rowFor(cat: Catalog, s: Session, env: Env, { hasSecret, loginStat
   if (s.type === "iam-user") return { ...base, state: "ready", expiration: null, detail: "secret stored" };
   if (s.type === "sso") return { ...base, state: "ready", expiration: null, detail: "signed in" };
   return { ...base, state: "not-cached", expiration: null, detail: "not cached" };
-}
-
-/** The keyring can be read without a prompt: the OS keyring, or the file keyring with its passphrase set. */
-function quietKeyring(env: Env): boolean {
-  return (env.SESAME_KEYRING || "os") === "os" || !!env.SESAME_FILE_PASSPHRASE;
 }
 
 type LoginState = "ok" | "needs-login" | "unknown";
