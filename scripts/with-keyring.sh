@@ -45,16 +45,47 @@ trap cleanup EXIT
 # --unlock reads the login keyring's password from stdin and creates that keyring (the default
 # collection) when it does not exist yet; --daemonize returns once the daemon owns
 # org.freedesktop.secrets and prints the variables its clients need.
-if ! started="$(printf '%s' "throwaway-$$-$RANDOM" |
-  HOME="$scratch" XDG_DATA_HOME="$scratch/data" XDG_RUNTIME_DIR="$scratch/run" XDG_CACHE_HOME="$scratch/cache" \
-    gnome-keyring-daemon --unlock --components=secrets --daemonize)"; then
-  echo "with-keyring: gnome-keyring-daemon failed to start; running without a Secret Service" >&2
-else
+password="throwaway-$$-$RANDOM"
+start_daemon() {
+  local started line
+  if ! started="$(printf '%s' "$password" |
+    HOME="$scratch" XDG_DATA_HOME="$scratch/data" XDG_RUNTIME_DIR="$scratch/run" XDG_CACHE_HOME="$scratch/cache" \
+      gnome-keyring-daemon --unlock --replace --components=secrets --daemonize)"; then
+    return 1
+  fi
   while IFS= read -r line; do
     case "$line" in
       *=*) export "${line?}" ;;
     esac
   done <<<"$started"
+}
+
+# gnome-keyring-daemon 42 sometimes dies on a GLib assertion under many parallel writers (seen in the
+# kernel log as "traps: gnome-keyring-d … in libglib"); every later test would then fail with "no
+# unlocked default keyring". A watcher starts it again on the same (on-disk) login keyring, so one crash
+# costs at most the calls in flight at that moment. It asks the bus, never looks processes up by name.
+secrets_owned() {
+  dbus-send --session --print-reply --dest=org.freedesktop.DBus /org/freedesktop/DBus \
+    org.freedesktop.DBus.NameHasOwner string:org.freedesktop.secrets 2>/dev/null | grep -q 'boolean true'
+}
+watch_daemon() {
+  while sleep 0.3; do
+    if ! secrets_owned; then
+      echo "with-keyring: the Secret Service went away (gnome-keyring-daemon crashed); starting it again" >&2
+      start_daemon || echo "with-keyring: gnome-keyring-daemon did not start again" >&2
+    fi
+  done
+}
+
+watcher=""
+if ! start_daemon; then
+  echo "with-keyring: gnome-keyring-daemon failed to start; running without a Secret Service" >&2
+elif command -v dbus-send >/dev/null 2>&1; then
+  watch_daemon &
+  watcher=$!
 fi
 
 "$@"
+status=$?
+if [ -n "$watcher" ]; then kill "$watcher" 2>/dev/null; fi
+exit "$status"
