@@ -10,6 +10,7 @@ import { readFileText } from "../runtime/read-file.ts";
 import { credentialJson } from "../output/credential-json.ts";
 import { singleFlight, type Flight } from "../credentials/single-flight.ts";
 import type { Env } from "../types.ts";
+import { recordAccess, type Outcome } from "../store/access-log.ts";
 
 export interface CredentialProcessArgs {
   name: string;
@@ -48,6 +49,27 @@ export function parseArgs(argv: string[]): CredentialProcessArgs {
 
 export async function credentialProcess(argv: string[], env: Env = process.env): Promise<void> {
   const args = parseArgs(argv);
+  const state = stateDir(env);
+  const call: Call = {};
+  try {
+    await serve(args, env, call);
+  } catch (e) {
+    // only a session of the catalog is named: a word that is none may be a secret typed in the wrong place
+    if (call.named) await recordAccess(state, env, { session: args.name, outcome: "error", code: e instanceof SesameError ? e.code : "internal" });
+    throw e;
+  }
+  // after the answer is out: the caller has its credentials before the record is written
+  if (call.took) await recordAccess(state, env, { session: args.name, outcome: call.took });
+}
+
+/** What `sesame log` records of a call. */
+interface Call {
+  named?: boolean;
+  took?: Outcome;
+}
+
+async function serve(args: CredentialProcessArgs, env: Env, call: Call): Promise<void> {
+  const took = (p: Outcome) => (call.took = p);
   const file = catalogPath(args.config, env);
   let text: string | undefined;
   try {
@@ -59,6 +81,7 @@ export async function credentialProcess(argv: string[], env: Env = process.env):
   const loc = { cacheDir: cacheDir(env), stateDir: stateDir(env) };
   const cat = await catalogFromTextMemo(file, text, loc.stateDir);
   const session = sessionNamed(cat, args.name);
+  call.named = true;
   const identity = await currentIdentity(cat, session, env, loc.stateDir);
   // The session's own single flight, run here so that a miss waits at its lock before the provider chain
   // (and the SDK) is loaded; the chain then fetches only what is upstream of it.
@@ -71,7 +94,10 @@ export async function credentialProcess(argv: string[], env: Env = process.env):
     if (!args.renew) (await import("../store/renewal-state.ts")).clearRenewalFailure(loc.stateDir, session.name);
     return got;
   };
-  if (args.renew) return renewInBackground(flight, cat.defaults.refreshMargin, fetch);
+  if (args.renew) {
+    if (await renewInBackground(flight, cat.defaults.refreshMargin, fetch)) took("renewal");
+    return;
+  }
   let creds;
   try {
     creds = await singleFlight(flight, {
@@ -79,6 +105,7 @@ export async function credentialProcess(argv: string[], env: Env = process.env):
       forceRefresh: !!args.noCache,
       renewFloor: cat.defaults.renewFloor,
       renewLater: () => startRenewal(args),
+      took,
     }, fetch);
   } catch (e) {
     // the lock or the clock, at this hop: said with its session, as the chain's own errors are
@@ -119,13 +146,14 @@ async function startRenewal(args: CredentialProcessArgs): Promise<void> {
 }
 
 /** The detached renewal: no prompt (nobody is there to answer), quiet, its outcome kept for list and doctor. */
-async function renewInBackground(flight: Flight, refreshMargin: number, fetch: () => Promise<import("../types.ts").Credentials>): Promise<void> {
+async function renewInBackground(flight: Flight, refreshMargin: number, fetch: () => Promise<import("../types.ts").Credentials>): Promise<boolean> {
   (await import("../tty.ts")).forbidPrompts();
   const state = await import("../store/renewal-state.ts");
   const { renewNow } = await import("../credentials/single-flight.ts");
   try {
     const outcome = await renewNow(flight, { refreshMargin }, fetch);
     if (outcome === "renewed") state.clearRenewalFailure(flight.loc.stateDir, flight.hop);
+    return outcome === "renewed";
   } catch (e) {
     const err = e instanceof SesameError ? e : undefined;
     const message = err ? err.message : `internal error: ${String((e as Error)?.message ?? e).split("\n")[0]}`;

@@ -20,6 +20,8 @@ export interface FlightOptions {
    *  `renewLater` starts its renewal in the background (credential-process only; [defaults] renew_floor) */
   renewFloor?: number;
   renewLater?: () => Promise<void>;
+  /** told which path the call took (for `sesame log`) */
+  took?: (path: "hit" | "stale-served" | "miss") => void;
 }
 
 /** One hop's place in the cache. */
@@ -32,28 +34,37 @@ export interface Flight {
 }
 
 export async function singleFlight(f: Flight, o: FlightOptions, fetch: () => Promise<Credentials>): Promise<Credentials> {
-  if (o.cacheOff) return fetch();
+  if (o.cacheOff) {
+    o.took?.("miss");
+    return fetch();
+  }
   const fresh = (c: Credentials | undefined): c is Credentials => !o.forceRefresh && isFresh(c, f.now(), o.refreshMargin);
   const hit = await readEntry(f.loc, f.identity);
   if (fresh(hit)) {
     log("cache hit", { hop: f.hop, expires: hit.expiration });
+    o.took?.("hit");
     return hit;
   }
   if (hit && o.renewLater && !o.forceRefresh && isFresh(hit, f.now(), o.renewFloor ?? 0)) {
     // stale-while-revalidate: still good for longer than the floor, so the caller does not wait for AWS
     await o.renewLater(); // only the start: the renewal itself runs in another process
     log("stale served, renewal started", { hop: f.hop });
+    o.took?.("stale-served");
     return hit;
   }
   log(hit ? "cache entry within the refresh margin" : "cache miss", { hop: f.hop });
   // Asked only on a miss: a folder that cannot be used means no cache at all, and a warning once.
   const { cacheFolderUsable } = await import("../store/cache-folder.ts");
-  if (!cacheFolderUsable(f.loc.cacheDir)) return fetch();
+  if (!cacheFolderUsable(f.loc.cacheDir)) {
+    o.took?.("miss");
+    return fetch();
+  }
   const { withLock, hopLockOptions } = await import("../store/lock.ts");
   return withLock(await entryLockPath(f.loc, f.identity), hopLockOptions(f.hop, f.env), async () => {
     const again = await readEntry(f.loc, f.identity);
     if (fresh(again)) {
       log("fetched by another process meanwhile", { hop: f.hop });
+      o.took?.("hit");
       return again;
     }
     const got = await fetch();
@@ -65,6 +76,7 @@ export async function singleFlight(f: Flight, o: FlightOptions, fetch: () => Pro
     }
     await writeEntry(f.loc, f.identity, got);
     log("fetched", { hop: f.hop, accessKeyId: got.accessKeyId, expires: got.expiration });
+    o.took?.("miss");
     return got;
   });
 }
