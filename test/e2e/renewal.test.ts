@@ -54,6 +54,11 @@ describe("stale-while-revalidate", () => {
     expect(r.stderr).toContain("stale served, renewal started");
     // the call returned before the renewal's (delayed) AssumeRole was answered
     expect(w.emu.callsFor("AssumeRole").filter((c) => c.status === 200)).toHaveLength(0);
+    // while the renewal waits on STS, list says so
+    await eventually(async () => {
+      const rows = JSON.parse((await w.run(["list", "--json"])).stdout) as { name: string; renewal?: unknown }[];
+      return rows.find((x) => x.name === "dev")?.renewal === "renewing";
+    });
     let renewed = old;
     await eventually(async () => (renewed = await keyOf("dev")) !== old);
     expect(renewed).not.toBe(old);
