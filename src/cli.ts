@@ -184,6 +184,13 @@ export async function runCli(argv: string[]): Promise<number> {
     .action(run(async () => (await import("./commands/doctor.ts")).doctor(cli.options as { config?: string; json?: boolean })));
 
   cli
+    .command("log", "who got which session's credentials, and when (the record credential-process keeps)")
+    .option("--session <name>", "only this session")
+    .option("--since <duration>", "only the last DURATION, e.g. 2h")
+    .option("--json", "one JSON object per line")
+    .action(run(async () => (await import("./commands/log.ts")).showLog(cli.options as { session?: string; since?: string; json?: boolean })));
+
+  cli
     .command("completion [shell]", "print a completion script for bash, zsh or fish")
     .option("--sessions", "print the session names, one per line (what the scripts call)")
     .action(run(async () => {

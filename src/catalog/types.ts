@@ -4,6 +4,9 @@ export interface Defaults {
   region?: string;
   /** seconds */
   refreshMargin: number;
+  /** seconds: a hop with less than this left is renewed while the caller waits; inside the refresh margin
+   *  but above it, credential-process serves the entry and renews in the background ([defaults] renew_floor) */
+  renewFloor: number;
 }
 
 export interface SsoSessionDef {

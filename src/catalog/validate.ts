@@ -16,7 +16,7 @@ const KEYS: Record<(typeof TYPES)[number], string[]> = {
 };
 /** arn:aws:rolesanywhere:REGION:ACCOUNT:trust-anchor/ID and …:profile/ID */
 const RA_ARN_RE = /^arn:aws(?:-[a-z]+)*:rolesanywhere:([a-z]{2}(?:-[a-z]+)+-\d{1,2}):\d{12}:(trust-anchor|profile)\/[0-9a-f-]{1,64}$/;
-const DEFAULT_KEYS = ["region", "refresh_margin"];
+const DEFAULT_KEYS = ["region", "refresh_margin", "renew_floor"];
 const SSO_SESSION_KEYS = ["sso_start_url", "sso_region", "sso_registration_scopes", "auto_login", "share_with_aws_cli"];
 
 export const ROLE_ARN_RE = /^arn:aws(?:-[a-z]+)*:iam::\d{12}:role\/[\w+=,.@\/-]{1,512}$/;
@@ -36,6 +36,8 @@ export const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9_.+@=-]{0,63}$/;
 export const CHAINED_ROLE_CAP = 3600;
 /** `[defaults] refresh_margin` when the catalog sets none (also what `import` assumes for a new catalog). */
 export const DEFAULT_MARGIN = 15 * 60;
+/** `[defaults] renew_floor` when the catalog sets none: below it a renewal is waited for, above it (inside the margin) it runs in the background. */
+export const DEFAULT_RENEW_FLOOR = 5 * 60;
 /**
  * How long a session's credentials last when the catalog sets no duration_seconds: GetSessionToken gives an
  * IAM user 12 hours; AssumeRole and AssumeRoleWithWebIdentity 1 hour; an SSO role lasts as long as its
@@ -146,7 +148,7 @@ class Validator {
   }
 
   defaults(t: Table | undefined): Defaults {
-    if (!t) return { refreshMargin: DEFAULT_MARGIN };
+    if (!t) return { refreshMargin: DEFAULT_MARGIN, renewFloor: DEFAULT_RENEW_FLOOR };
     this.unknownKeys(t, "defaults", DEFAULT_KEYS, "[defaults]");
     const region = this.region(t, "defaults");
     let refreshMargin = DEFAULT_MARGIN;
@@ -157,7 +159,15 @@ class Validator {
       if (secs < 0 || secs > 12 * 3600) this.fail("defaults.refresh_margin", `refresh_margin must be between 0 and 12h`, `write e.g. refresh_margin = "15m"`);
       refreshMargin = secs;
     }
-    return region === undefined ? { refreshMargin } : { region, refreshMargin };
+    let renewFloor = DEFAULT_RENEW_FLOOR;
+    const f = t.renew_floor;
+    if (f !== undefined) {
+      const secs = typeof f === "string" ? parseDuration(f) : typeof f === "number" && Number.isInteger(f) ? f : undefined;
+      if (secs === undefined) this.fail("defaults.renew_floor", `renew_floor ${JSON.stringify(f)} is not a duration`, `write e.g. renew_floor = "5m" (units s, m, h)`);
+      if (secs < 0 || secs > 12 * 3600) this.fail("defaults.renew_floor", `renew_floor must be between 0 and 12h`, `write e.g. renew_floor = "5m"`);
+      renewFloor = secs;
+    }
+    return region === undefined ? { refreshMargin, renewFloor } : { region, refreshMargin, renewFloor };
   }
 
   ssoSession(name: string, t: Table): SsoSessionDef {

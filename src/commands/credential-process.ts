@@ -8,13 +8,16 @@ import { currentIdentity } from "../credentials/identity.ts";
 import { CatalogError, catalogMissing, SesameError, UsageError } from "../errors.ts";
 import { readFileText } from "../runtime/read-file.ts";
 import { credentialJson } from "../output/credential-json.ts";
-import { singleFlight } from "../credentials/single-flight.ts";
+import { singleFlight, type Flight } from "../credentials/single-flight.ts";
 import type { Env } from "../types.ts";
+import { recordAccess, type Outcome } from "../store/access-log.ts";
 
 export interface CredentialProcessArgs {
   name: string;
   config?: string;
   noCache?: boolean;
+  /** hidden: this process is the detached background renewal a call inside the refresh margin started */
+  renew?: boolean;
 }
 
 /** `credential-process NAME [--config PATH] [--no-cache]`, parsed without cac to keep the hot path small. */
@@ -22,6 +25,7 @@ export function parseArgs(argv: string[]): CredentialProcessArgs {
   let name: string | undefined;
   let config: string | undefined;
   let noCache = false;
+  let renew = false;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     if (a === "--config" || a === "-c") {
@@ -29,6 +33,7 @@ export function parseArgs(argv: string[]): CredentialProcessArgs {
       if (!config) throw new UsageError("--config needs a path", "write --config PATH");
     } else if (a.startsWith("--config=")) config = a.slice(9);
     else if (a === "--no-cache") noCache = true;
+    else if (a === "--renew") renew = true;
     else if (a === "--verbose") { /* main.ts turns the log on */ }
     // only the flag's name: the value after "=" may be a secret typed in the wrong place
     else if (a.startsWith("-")) throw new UsageError(`unknown option ${a.split("=")[0]} for credential-process`, "usage: sesame credential-process NAME [--config PATH] [--no-cache]");
@@ -38,11 +43,33 @@ export function parseArgs(argv: string[]): CredentialProcessArgs {
   if (!name) throw new UsageError("credential-process needs a session name", "usage: sesame credential-process NAME");
   const out: CredentialProcessArgs = { name, noCache };
   if (config !== undefined) out.config = config;
+  if (renew) out.renew = true;
   return out;
 }
 
 export async function credentialProcess(argv: string[], env: Env = process.env): Promise<void> {
   const args = parseArgs(argv);
+  const state = stateDir(env);
+  const call: Call = {};
+  try {
+    await serve(args, env, call);
+  } catch (e) {
+    // only a session of the catalog is named: a word that is none may be a secret typed in the wrong place
+    if (call.named) await recordAccess(state, env, { session: args.name, outcome: "error", code: e instanceof SesameError ? e.code : "internal" });
+    throw e;
+  }
+  // after the answer is out: the caller has its credentials before the record is written
+  if (call.took) await recordAccess(state, env, { session: args.name, outcome: call.took });
+}
+
+/** What `sesame log` records of a call. */
+interface Call {
+  named?: boolean;
+  took?: Outcome;
+}
+
+async function serve(args: CredentialProcessArgs, env: Env, call: Call): Promise<void> {
+  const took = (p: Outcome) => (call.took = p);
   const file = catalogPath(args.config, env);
   let text: string | undefined;
   try {
@@ -54,17 +81,32 @@ export async function credentialProcess(argv: string[], env: Env = process.env):
   const loc = { cacheDir: cacheDir(env), stateDir: stateDir(env) };
   const cat = await catalogFromTextMemo(file, text, loc.stateDir);
   const session = sessionNamed(cat, args.name);
+  call.named = true;
   const identity = await currentIdentity(cat, session, env, loc.stateDir);
   // The session's own single flight, run here so that a miss waits at its lock before the provider chain
   // (and the SDK) is loaded; the chain then fetches only what is upstream of it.
-  const flight = { hop: session.name, identity, loc, env, now: Date.now };
+  const flight: Flight = { hop: session.name, identity, loc, env, now: Date.now };
+  const fetch = async () => {
+    await noCoreDumps();
+    const { resolveSession } = await import("../credentials/resolve.ts");
+    const got = await resolveSession(cat, session, env, { forceRefresh: !!args.noCache, upstreamOnly: true });
+    // renewed: what a failed background renewal left for list and doctor no longer holds
+    if (!args.renew) (await import("../store/renewal-state.ts")).clearRenewalFailure(loc.stateDir, session.name);
+    return got;
+  };
+  if (args.renew) {
+    if (await renewInBackground(flight, cat.defaults.refreshMargin, fetch)) took("renewal");
+    return;
+  }
   let creds;
   try {
-    creds = await singleFlight(flight, { refreshMargin: cat.defaults.refreshMargin, forceRefresh: !!args.noCache }, async () => {
-      await noCoreDumps();
-      const { resolveSession } = await import("../credentials/resolve.ts");
-      return resolveSession(cat, session, env, { forceRefresh: !!args.noCache, upstreamOnly: true });
-    });
+    creds = await singleFlight(flight, {
+      refreshMargin: cat.defaults.refreshMargin,
+      forceRefresh: !!args.noCache,
+      renewFloor: cat.defaults.renewFloor,
+      renewLater: () => startRenewal(args),
+      took,
+    }, fetch);
   } catch (e) {
     // the lock or the clock, at this hop: said with its session, as the chain's own errors are
     if (e instanceof SesameError) e.at(session.name);
@@ -81,4 +123,43 @@ function writeOut(line: string): void {
 /** Before the miss path loads a long-lived secret (not on a hit: it costs ~2 ms, runtime/no-core-dump.ts). */
 async function noCoreDumps(): Promise<void> {
   await (await import("../runtime/no-core-dump.ts")).disableCoreDumps();
+}
+
+/**
+ * Starts `sesame credential-process NAME --renew` detached (its own process group, stdio ignored, the same
+ * environment), so it outlives this call and the AWS tool is not kept waiting for its output. Loaded only
+ * here: a plain hit never imports node:child_process. Best effort: a renewal that cannot start is retried
+ * by the next call inside the margin, and the synchronous path takes over below the floor.
+ */
+async function startRenewal(args: CredentialProcessArgs): Promise<void> {
+  try {
+    const { spawn } = await import("node:child_process");
+    const argv = ["credential-process", args.name, "--renew"];
+    if (args.config !== undefined) argv.push("--config", args.config);
+    // A compiled binary is its own entry; under `bun src/main.ts` (or node/deno) the script comes first.
+    const script = process.argv[1];
+    const compiled = !script || script.startsWith("/$bunfs/") || script.startsWith("B:\\~BUN") || script === process.execPath;
+    const child = spawn(process.execPath, compiled ? argv : [script, ...argv], { detached: true, stdio: "ignore", env: process.env });
+    child.on("error", () => {});
+    child.unref();
+  } catch { /* best effort, see above */ }
+}
+
+/** The detached renewal: no prompt (nobody is there to answer), quiet, its outcome kept for list and doctor. */
+async function renewInBackground(flight: Flight, refreshMargin: number, fetch: () => Promise<import("../types.ts").Credentials>): Promise<boolean> {
+  (await import("../tty.ts")).forbidPrompts();
+  const state = await import("../store/renewal-state.ts");
+  const { renewNow } = await import("../credentials/single-flight.ts");
+  try {
+    const outcome = await renewNow(flight, { refreshMargin }, fetch);
+    if (outcome === "renewed") state.clearRenewalFailure(flight.loc.stateDir, flight.hop);
+    return outcome === "renewed";
+  } catch (e) {
+    const err = e instanceof SesameError ? e : undefined;
+    const message = err ? err.message : `internal error: ${String((e as Error)?.message ?? e).split("\n")[0]}`;
+    try {
+      state.recordRenewalFailure(flight.loc.stateDir, flight.hop, { at: new Date().toISOString(), code: err?.code ?? "internal", message });
+    } catch { /* nowhere to say it */ }
+    throw e;
+  }
 }

@@ -91,6 +91,15 @@ export async function doctor(opts: { config?: string; json?: boolean }, env: Env
   // 9. Token files and catalog commands (web identity, mfa_process, SAML).
   if (cat) (await import("./doctor-roots.ts")).checkRoots(cat, env, add);
 
+  // 10. Background renewals that failed (credential-process served the cached entry meanwhile).
+  if (cat) {
+    const { lastRenewalFailure } = await import("../store/renewal-state.ts");
+    for (const name of cat.sessions.keys()) {
+      const f = lastRenewalFailure(stateDir(env), name);
+      if (f) add({ check: "cache", status: "warn", message: `the background renewal of "${name}" failed at ${f.at}: ${f.message}`, fix: `see what it says; the next call renews again (try: sesame credential-process ${name} --no-cache)` });
+    }
+  }
+
   const failed = findings.filter((f) => f.status === "fail");
   const status = failed.length === 0 ? EXIT.ok : failed.some((f) => f.check === "catalog") ? EXIT.catalog : failed.some((f) => f.check === "keyring") ? EXIT.keyring : EXIT.problems;
   const warned = findings.filter((f) => f.status === "warn").length;

@@ -24,6 +24,8 @@ export interface ListRow {
   state: "cached" | "expired" | "ready" | "no-secret" | "needs-login" | "not-cached" | "not-supported" | "unknown";
   expiration: string | null;
   detail: string;
+  /** inside the refresh margin: a background renewal holds the hop's lock, or the last one failed */
+  renewal?: "renewing" | { failed: string; at: string };
 }
 
 export async function list(opts: { config?: string; json?: boolean }, env: Env = process.env): Promise<void> {
@@ -45,8 +47,20 @@ export async function listRows(opts: { config?: string }, env: Env): Promise<{ c
   const checks = { hasSecret: secretChecker(cat, env), loginState: loginChecker(cat, env) };
   const read = await entryReader({ cacheDir: cacheDir(env), stateDir: stateDir(env) }, cat.sessions.size);
   const identity = identityReader(cat, env, stateDir(env));
-  const rows = await Promise.all([...cat.sessions.values()].map((s) => rowFor(cat, s, env, checks, async (s) => read(await identity(s)))));
+  const rows = await Promise.all([...cat.sessions.values()].map(async (s) => renewalOf(await rowFor(cat, s, env, checks, async (s) => read(await identity(s))), s, env, identity)));
   return { cat, rows };
+}
+
+/** A row inside the refresh margin says whether a renewal runs now, or what stopped the last one. */
+async function renewalOf(row: ListRow, s: Session, env: Env, identity: (s: Session) => Promise<string>): Promise<ListRow> {
+  if (row.state !== "expired") return row;
+  const { entryLockPath } = await import("../store/cache.ts");
+  const { existsSync } = await import("node:fs");
+  if (existsSync(await entryLockPath({ cacheDir: cacheDir(env) }, await identity(s)))) return { ...row, renewal: "renewing", detail: `${row.detail}, renewing` };
+  const { lastRenewalFailure } = await import("../store/renewal-state.ts");
+  const f = lastRenewalFailure(stateDir(env), s.name);
+  if (!f) return row;
+  return { ...row, renewal: { failed: f.message, at: f.at }, detail: `${row.detail}, renewal failed: ${f.message}` };
 }
 
 interface Checks {

@@ -16,6 +16,12 @@ export interface FlightOptions {
   forceRefresh?: boolean;
   /** the cache folder is known to be unusable (store/cache-folder.ts): fetch, lock and store nothing */
   cacheOff?: boolean;
+  /** seconds: an entry inside the refresh margin with more than this left is served as it is, and
+   *  `renewLater` starts its renewal in the background (credential-process only; [defaults] renew_floor) */
+  renewFloor?: number;
+  renewLater?: () => Promise<void>;
+  /** told which path the call took (for `sesame log`) */
+  took?: (path: "hit" | "stale-served" | "miss") => void;
 }
 
 /** One hop's place in the cache. */
@@ -28,22 +34,37 @@ export interface Flight {
 }
 
 export async function singleFlight(f: Flight, o: FlightOptions, fetch: () => Promise<Credentials>): Promise<Credentials> {
-  if (o.cacheOff) return fetch();
+  if (o.cacheOff) {
+    o.took?.("miss");
+    return fetch();
+  }
   const fresh = (c: Credentials | undefined): c is Credentials => !o.forceRefresh && isFresh(c, f.now(), o.refreshMargin);
   const hit = await readEntry(f.loc, f.identity);
   if (fresh(hit)) {
     log("cache hit", { hop: f.hop, expires: hit.expiration });
+    o.took?.("hit");
+    return hit;
+  }
+  if (hit && o.renewLater && !o.forceRefresh && isFresh(hit, f.now(), o.renewFloor ?? 0)) {
+    // stale-while-revalidate: still good for longer than the floor, so the caller does not wait for AWS
+    await o.renewLater(); // only the start: the renewal itself runs in another process
+    log("stale served, renewal started", { hop: f.hop });
+    o.took?.("stale-served");
     return hit;
   }
   log(hit ? "cache entry within the refresh margin" : "cache miss", { hop: f.hop });
   // Asked only on a miss: a folder that cannot be used means no cache at all, and a warning once.
   const { cacheFolderUsable } = await import("../store/cache-folder.ts");
-  if (!cacheFolderUsable(f.loc.cacheDir)) return fetch();
+  if (!cacheFolderUsable(f.loc.cacheDir)) {
+    o.took?.("miss");
+    return fetch();
+  }
   const { withLock, hopLockOptions } = await import("../store/lock.ts");
   return withLock(await entryLockPath(f.loc, f.identity), hopLockOptions(f.hop, f.env), async () => {
     const again = await readEntry(f.loc, f.identity);
     if (fresh(again)) {
       log("fetched by another process meanwhile", { hop: f.hop });
+      o.took?.("hit");
       return again;
     }
     const got = await fetch();
@@ -55,6 +76,33 @@ export async function singleFlight(f: Flight, o: FlightOptions, fetch: () => Pro
     }
     await writeEntry(f.loc, f.identity, got);
     log("fetched", { hop: f.hop, accessKeyId: got.accessKeyId, expires: got.expiration });
+    o.took?.("miss");
     return got;
   });
+}
+
+/**
+ * The background renewal (`credential-process NAME --renew`): take the hop's lock without waiting (held
+ * means another process is fetching it already: nothing to do), re-read, and fetch and store like a miss.
+ * "busy" and "fresh" are quiet outcomes; a failure is thrown for the caller to record.
+ */
+export async function renewNow(f: Flight, o: FlightOptions, fetch: () => Promise<Credentials>): Promise<"busy" | "fresh" | "renewed"> {
+  const { acquire, hopLockOptions } = await import("../store/lock.ts");
+  let release: () => void;
+  try {
+    release = await acquire(await entryLockPath(f.loc, f.identity), { ...hopLockOptions(f.hop, f.env), timeoutMs: 0, what: `renewing "${f.hop}" in the background` });
+  } catch (e) {
+    if (e instanceof SesameError && e.code === "busy") return "busy";
+    throw e;
+  }
+  try {
+    if (isFresh(await readEntry(f.loc, f.identity), f.now(), o.refreshMargin)) return "fresh";
+    const got = await fetch();
+    if (got.expiration && got.expiration.getTime() <= f.now()) throw new SesameError("clock", `the credentials for "${f.hop}" arrived already expired by this machine's clock`, EXIT.awsRefused);
+    await writeEntry(f.loc, f.identity, got);
+    log("renewed in the background", { hop: f.hop, accessKeyId: got.accessKeyId, expires: got.expiration });
+    return "renewed";
+  } finally {
+    release();
+  }
 }

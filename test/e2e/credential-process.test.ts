@@ -116,7 +116,7 @@ describe("a 3-hop chain alice → dev → prod", () => {
 
   test("credentials within the refresh margin are renewed", async () => {
     clearCache();
-    w.emu.setCredentialLifetime(600); // less than the 15-minute margin
+    w.emu.setCredentialLifetime(240); // inside the 15-minute margin and the 5-minute renew floor: renewed while the call waits
     try {
       await w.run(["credential-process", "dev"]);
       w.emu.resetCalls();

@@ -24,8 +24,8 @@ describe("SIGKILL at random points of a refresh", () => {
   test("the next call succeeds, no lock is left, nothing partial or wrong is printed", async () => {
     const trials = count(20, 240);
     const rand = rng(SEED);
-    // Every entry is issued for 10 minutes, inside the 15-minute refresh margin: every call refreshes all hops.
-    w.emu.setCredentialLifetime(600);
+    // Every entry is issued for 4 minutes, inside the 5-minute renew floor: every call refreshes all hops while it waits.
+    w.emu.setCredentialLifetime(240);
     try {
       // How long a full refresh takes here, per keyring: the kill lands uniformly within it.
       const span: Record<string, number> = {};
@@ -75,6 +75,51 @@ describe("SIGKILL at random points of a refresh", () => {
       const leftovers = temps().length;
       figure({ area: "crash", what: "SIGKILL during credential-process refresh (seed " + SEED + ")", trials, failures, cases: printed, note: `cases = killed runs that had already printed (all right); ${killedEarly} finished before the kill; next calls blocked by an empty lock: ${emptyLocks}; temp files left at the end: ${leftovers}` });
       expect(failures).toBe(0);
+    } finally {
+      w.emu.setCredentialLifetime(undefined);
+      for (const f of temps()) rmSync(join(w.cacheDir, f), { force: true });
+    }
+  }, budget(60_000));
+});
+
+describe("SIGKILL at random points of a background renewal", () => {
+  test("the cache stays valid: the next call is served right credentials, a later renewal takes the dead lock over", async () => {
+    const trials = count(10, 80);
+    const rand = rng(SEED + 1);
+    try {
+      // entries issued for 10 minutes: inside the 15-minute margin, above the 5-minute renew floor
+      w.emu.setCredentialLifetime(600);
+      clearCreds(w);
+      expect((await start(["credential-process", "prod"], envFor(false)).done).code).toBe(0);
+      // what the detached child runs: `credential-process NAME --renew`, timed to spread the kills over it
+      const t0 = performance.now();
+      expect((await start(["credential-process", "prod", "--renew"], envFor(false)).done).code).toBe(0);
+      const span = (performance.now() - t0) * 1.2;
+      let killedEarly = 0;
+      for (let i = 0; i < trials; i++) {
+        const p = start(["credential-process", "prod", "--renew"], envFor(false));
+        await sleep(rand() * span);
+        p.kill("SIGKILL");
+        const killed = await p.done;
+        if (killed.signal !== "SIGKILL") killedEarly++;
+        expect(killed.stdout).toBe(""); // a renewal prints nothing, ever
+        // the next call is served at once from a whole, valid entry (no lock is waited on)
+        const next = await start(["credential-process", "prod"], envFor(false, { SESAME_LOCK_TIMEOUT: "5" })).done;
+        expect(next.stderr).toBe("");
+        expect(next.code).toBe(0);
+        const v = judge(w.emu, parseOut(next.stdout));
+        expect(v.why).toBeUndefined();
+        expect(v.principal).toBe(PROD_ROLE);
+      }
+      // A call after all that takes over whatever lock a killed renewal left (it waits only on the live
+      // renewals the served calls started) and leaves none behind.
+      w.emu.setCredentialLifetime(undefined);
+      const last = await start(["credential-process", "prod", "--no-cache"], envFor(false, { SESAME_LOCK_TIMEOUT: "10" })).done;
+      expect(last.stderr).toBe("");
+      expect(last.code).toBe(0);
+      for (let i = 0; i < 200 && locks().length > 0; i++) await sleep(50);
+      expect(locks()).toEqual([]);
+      figure({ area: "crash", what: "SIGKILL during a background renewal (seed " + SEED + ")", trials, failures: 0, cases: trials - killedEarly, note: `${killedEarly} finished before the kill` });
     } finally {
       w.emu.setCredentialLifetime(undefined);
       for (const f of temps()) rmSync(join(w.cacheDir, f), { force: true });

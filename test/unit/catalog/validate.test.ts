@@ -41,7 +41,7 @@ duration_seconds = 3600
 describe("a valid catalog", () => {
   test("becomes typed sessions with defaults applied", () => {
     const cat = load(GOOD);
-    expect(cat.defaults).toEqual({ region: "eu-west-1", refreshMargin: 600 });
+    expect(cat.defaults).toEqual({ region: "eu-west-1", refreshMargin: 600, renewFloor: 300 });
     expect([...cat.sessions.keys()]).toEqual(["alice", "dev", "prod"]);
     const prod = cat.sessions.get("prod")!;
     expect(prod.type).toBe("assume-role");
@@ -127,6 +127,7 @@ describe("refusals name file:line:col and what to change", () => {
     ["chained role above the 1 hour cap", `[session.u]\ntype = "iam-user"\n[session.a]\ntype = "assume-role"\nsource = "u"\nrole_arn = "arn:aws:iam::111111111111:role/R"\n[session.b]\ntype = "assume-role"\nsource = "a"\nrole_arn = "arn:aws:iam::111111111111:role/R"\nduration_seconds = 7200\n`, 11, 20, /1 hour cap STS puts on chained roles/],
     ["unknown table", `[sessions.a]\ntype = "iam-user"\n`, 1, 1, /unknown table \[sessions\].*did you mean "session"/],
     ["bad region", `[session.a]\ntype = "iam-user"\nregion = "Europe"\n`, 3, 10, /not an AWS region name/],
+    ["renew_floor not a duration", `[defaults]\nrenew_floor = "soon"\n[session.a]\ntype = "iam-user"\n`, 2, 15, /renew_floor "soon" is not a duration/],
     ["lifetime not longer than the margin", `[defaults]\nrefresh_margin = "20m"\n[session.a]\ntype = "iam-user"\nduration_seconds = 1000\n`, 5, 20, /not longer than refresh_margin/],
     ["refresh_margin not shorter than an assume-role's default hour", `[defaults]\nrefresh_margin = "1h"\n[session.u]\ntype = "iam-user"\n[session.a]\ntype = "assume-role"\nsource = "u"\nrole_arn = "arn:aws:iam::111111111111:role/R"\n`, 2, 18, /refresh_margin \(3600s\) is not shorter than the 1 hour session "a" \(assume-role\) gets by default/],
     ["refresh_margin not shorter than an sso role's 1 hour floor", `[defaults]\nrefresh_margin = "2h"\n[sso-session.c]\nsso_start_url = "https://x.awsapps.com/start"\nsso_region = "eu-west-1"\n[session.a]\ntype = "sso"\nsso_session = "c"\nsso_account_id = "123456789012"\nsso_role_name = "R"\n`, 2, 18, /session "a" \(sso\) gets by default.*lower refresh_margin below 3600s/],
