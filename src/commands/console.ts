@@ -32,7 +32,7 @@ import {
   federatedUserName,
   getSigninToken,
   loginUrl,
-  logoutUrl,
+  logoutThenLoginUrl,
   partitionOf,
   sessionDurationFor,
   signinEndpoint,
@@ -115,8 +115,7 @@ export async function consoleCommand(name: string, opts: ConsoleOptions, env: En
 
   const endpoint = signinEndpoint(partition, env);
   const token = await getSigninToken(endpoint, creds, sessionDuration);
-  const login = loginUrl(endpoint, token, destination);
-  const url = opts.logoutFirst ? logoutUrl(endpoint, login) : login;
+  const url = opts.logoutFirst ? logoutThenLoginUrl(endpoint, token, destination) : loginUrl(endpoint, token, destination);
   log("console.signin", { session: s.name, destination, sessionDuration, logoutFirst: !!opts.logoutFirst });
   if (opts.print) {
     writeSync(1, url + "\n");

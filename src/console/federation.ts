@@ -139,14 +139,20 @@ export function loginUrl(endpoint: string, signinToken: string, destination: str
 }
 
 /**
- * The console's sign-out, which then goes on to `next` (the login URL): a console session of another account
- * in the same browser would otherwise keep the sign-in from taking over. The partition's
- * signin host /oauth?Action=logout&redirect_uri=…; with SESAME_SIGNIN_URL, its …/federation becomes …/oauth.
+ * --logout-first: the console's sign-out, which then goes on to the login URL, so that a console session of
+ * another account in the same browser does not keep the sign-in from taking over. In the aws partition both
+ * go through the us-east-1 sign-in host: only there does the sign-out honour a redirect_uri to a login URL
+ * (the known behaviour other console tools rely on; the global host drops it and shows the AWS home page).
+ * With SESAME_SIGNIN_URL, its …/federation becomes …/oauth.
  */
-export function logoutUrl(endpoint: string, next: string): string {
-  const base = endpoint.split("?")[0]!.replace(/\/federation\/?$/, "/oauth");
-  return `${base}?${query([["Action", "logout"], ["redirect_uri", next]])}`;
+export function logoutThenLoginUrl(endpoint: string, signinToken: string, destination: string): string {
+  const base = endpoint === HOSTS.aws.signin ? US_EAST_1_SIGNIN : endpoint;
+  const next = loginUrl(base, signinToken, destination);
+  const oauth = base.split("?")[0]!.replace(/\/federation\/?$/, "/oauth");
+  return `${oauth}?${query([["Action", "logout"], ["redirect_uri", next]])}`;
 }
+
+const US_EAST_1_SIGNIN = "https://us-east-1.signin.aws.amazon.com/federation";
 
 export type FetchLike = (url: string, init: { method: string; headers: Record<string, string>; signal?: AbortSignal }) => Promise<{ status: number; text(): Promise<string> }>;
 

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { checkDestination, checkRegion, KNOWN_SERVICES, serviceDestination } from "../../../src/console/destination.ts";
-import { logoutUrl, signinEndpoint } from "../../../src/console/federation.ts";
+import { logoutThenLoginUrl, signinEndpoint } from "../../../src/console/federation.ts";
 import { UsageError } from "../../../src/errors.ts";
 
 describe("serviceDestination", () => {
@@ -53,11 +53,11 @@ describe("checkDestination", () => {
   });
 });
 
-describe("logoutUrl", () => {
-  test("each partition's sign-out, going on to the login URL", () => {
-    const login = "https://signin.aws.amazon.com/federation?Action=login&Destination=x&SigninToken=t";
-    expect(logoutUrl(signinEndpoint("aws"), login)).toBe(`https://signin.aws.amazon.com/oauth?Action=logout&redirect_uri=${encodeURIComponent(login)}`);
-    expect(logoutUrl(signinEndpoint("aws-cn"), login)).toStartWith("https://signin.amazonaws.cn/oauth?Action=logout&redirect_uri=");
-    expect(logoutUrl(signinEndpoint("aws-us-gov"), login)).toStartWith("https://signin.amazonaws-us-gov.com/oauth?Action=logout&redirect_uri=");
+describe("logoutThenLoginUrl", () => {
+  test("aws: the us-east-1 sign-in host for both; other partitions their own /oauth", () => {
+    const login = "https://us-east-1.signin.aws.amazon.com/federation?Action=login&Destination=https%3A%2F%2Fconsole.aws.amazon.com%2F&SigninToken=t";
+    expect(logoutThenLoginUrl(signinEndpoint("aws"), "t", "https://console.aws.amazon.com/")).toBe(`https://us-east-1.signin.aws.amazon.com/oauth?Action=logout&redirect_uri=${encodeURIComponent(login)}`);
+    expect(logoutThenLoginUrl(signinEndpoint("aws-cn"), "t", "https://console.amazonaws.cn/")).toStartWith(`https://signin.amazonaws.cn/oauth?Action=logout&redirect_uri=${encodeURIComponent("https://signin.amazonaws.cn/federation?Action=login&")}`);
+    expect(logoutThenLoginUrl(signinEndpoint("aws-us-gov"), "t", "https://console.amazonaws-us-gov.com/")).toStartWith("https://signin.amazonaws-us-gov.com/oauth?Action=logout&redirect_uri=");
   });
 });
