@@ -77,12 +77,20 @@ export async function consoleCommand(name: string, opts: ConsoleOptions, env: En
   if (kind === "federation" && duration !== undefined) checkRange("--duration", duration, FEDERATION_DURATION_RANGE);
   const sessionDuration = sessionDurationFor(kind, duration);
   const { canOpenBrowser, openBrowser, spawnBrowser } = await import("../runtime/browser.ts");
-  let open = (page: string, fail: (why: string) => void) => openBrowser(page, env, fail);
+  let open = (page: string, fail: (why: string) => void, _link: string) => openBrowser(page, env, fail);
+  let ownerOnly = false;
   if (opts.browser !== undefined && !opts.print) {
     const { browserLauncher } = await import("../console/launch.ts");
     const launcher = browserLauncher(String(opts.browser), s.name, env);
-    open = (page, fail) => {
-      const c = launcher(page);
+    if (launcher.linkInArgv) {
+      const { canCheckSocketOwner } = await import("../console/handoff.ts");
+      if (!canCheckSocketOwner()) {
+        throw new UsageError("--browser firefox-container needs Linux here: only there can sesame make sure the sign-in link in Firefox's command line is taken by your own browser", "use --browser chrome-profile, or a command with {url}, e.g. --browser 'firefox -P work {url}'");
+      }
+      ownerOnly = true;
+    }
+    open = (page, fail, link) => {
+      const c = launcher.build(launcher.linkInArgv ? link : page);
       return spawnBrowser(c.cmd, c.args, env, fail);
     };
   } else if (!opts.print && !canOpenBrowser(env)) {
@@ -123,7 +131,7 @@ export async function consoleCommand(name: string, opts: ConsoleOptions, env: En
   }
   const { handOff } = await import("../console/handoff.ts");
   const slow = setTimeout(() => say("waiting for the browser to open the sign-in link (Ctrl-C to give up)…"), 3000);
-  const r = await handOff(url, { open, timeoutMs: BROWSER_WAIT_MS }).finally(() => clearTimeout(slow));
+  const r = await handOff(url, { open, ownerOnly, timeoutMs: BROWSER_WAIT_MS }).finally(() => clearTimeout(slow));
   const instead = `run: sesame console ${name} --print, and open the URL it prints in a browser (within 15 minutes)`;
   if (r.outcome === "failed") throw new UsageError(`the browser could not be started (${r.why})`, instead);
   if (r.outcome === "timeout") throw new NeedsInput("console.browser-timeout", "the browser did not open the sign-in link within 2 minutes", instead);

@@ -1,8 +1,11 @@
 // --browser: how the console's hand-off page is opened, so that sessions of different accounts live apart in
-// the browser. Each template gets only the hand-off page's file: URL (console/handoff.ts), never the sign-in
-// URL or its token, so the one-time loopback hand-off protects every launch mode alike:
+// the browser. No template gets the sign-in URL or its token; each gets the one-time hand-off of
+// console/handoff.ts:
 //   firefox-container[:NAME]  Firefox, in the container NAME (default: the session's name), through the
-//                             ext+container: URL scheme of the "Open external links in a container" extension;
+//                             ext+container: URL scheme of the "Open external links in a container" extension.
+//                             Firefox refuses file: URLs from extensions, so this one gets the loopback link,
+//                             which then answers only this user's connections (handoff.ts, ownerOnly);
+// the others get the hand-off page's file: URL:
 //   chrome-profile[:DIR]      Google Chrome / Chromium with --user-data-dir, one profile folder per session
 //   chromium-profile[:DIR]    (DIR, default the session's name) under sesame's data folder, made 0700;
 //   a command with {url}      split into words as a shell would (quotes, backslashes) but run without a shell.
@@ -17,6 +20,12 @@ export interface LaunchCommand {
   args: string[];
 }
 
+export interface Launcher {
+  /** true: build() takes the loopback link (owner-only), not the page's file: URL */
+  linkInArgv: boolean;
+  build: (url: string) => LaunchCommand;
+}
+
 const NAME_RE = /^[\w][\w .@+-]{0,63}$/;
 const HINT = "give firefox-container[:NAME], chrome-profile[:DIR], chromium-profile[:DIR], or a command with {url}, e.g. --browser 'firefox -P work {url}'";
 
@@ -25,30 +34,33 @@ function shown(s: string): string {
 }
 
 /** Checks --browser now (before any credentials are fetched); the result builds the command for a page URL. */
-export function browserLauncher(spec: string, session: string, env: Env, platform: string = process.platform): (pageUrl: string) => LaunchCommand {
+export function browserLauncher(spec: string, session: string, env: Env, platform: string = process.platform): Launcher {
   const m = /^(firefox-container|chrome-profile|chromium-profile)(?::(.*))?$/s.exec(spec);
   if (m) {
     const kind = m[1]!;
     const name = m[2] ?? session;
     if (!NAME_RE.test(name)) throw new UsageError(`--browser ${kind}:${shown(name)}: the name must be 1–64 letters, digits, spaces or . _ @ + -`, `e.g. --browser ${kind}:work`);
     if (kind === "firefox-container") {
-      return (page) => {
-        const url = `ext+container:name=${encodeURIComponent(name)}&url=${encodeURIComponent(page)}`;
-        return platform === "darwin" ? { cmd: "open", args: ["-a", "Firefox", url] } : { cmd: "firefox", args: [url] };
+      return {
+        linkInArgv: true,
+        build: (link) => {
+          const url = `ext+container:name=${encodeURIComponent(name)}&url=${encodeURIComponent(link)}`;
+          return platform === "darwin" ? { cmd: "open", args: ["-a", "Firefox", url] } : { cmd: "firefox", args: [url] };
+        },
       };
     }
-    return (page) => {
+    return { linkInArgv: false, build: (page) => {
       const dir = join(dataDir(env), "browser-profiles", name);
       ensurePrivateDir(dir);
       const flags = [`--user-data-dir=${dir}`, "--no-first-run", page];
       if (platform === "darwin") return { cmd: "open", args: ["-na", kind === "chrome-profile" ? "Google Chrome" : "Chromium", "--args", ...flags] };
       return { cmd: kind === "chrome-profile" ? "google-chrome" : "chromium", args: flags };
-    };
+    } };
   }
   const words = splitWords(spec);
   if (!words.length || !words.some((w) => w.includes("{url}"))) throw new UsageError(`--browser "${shown(spec)}" is neither a known template nor a command with {url}`, HINT);
   if (words[0]!.includes("{url}")) throw new UsageError(`--browser "${shown(spec)}": {url} cannot be the command itself`, HINT);
-  return (page) => ({ cmd: words[0]!, args: words.slice(1).map((w) => w.replaceAll("{url}", page)) });
+  return { linkInArgv: false, build: (page) => ({ cmd: words[0]!, args: words.slice(1).map((w) => w.replaceAll("{url}", page)) }) };
 }
 
 /** Words as a POSIX shell splits them (single and double quotes, backslashes); no expansion of any kind. */
