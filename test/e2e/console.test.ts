@@ -8,7 +8,13 @@ import { join } from "node:path";
 import { SIGNIN_PATH, signinService, type SigninService } from "../emulator/signin.ts";
 import { CHAIN_CATALOG, storeAliceKey, world, type World } from "./harness.ts";
 
-const CATALOG = `${CHAIN_CATALOG}
+const CATALOG = `${CHAIN_CATALOG.replace("[defaults]\n", "[defaults]\nrefresh_margin = 300\n")}
+[session.short]
+type = "assume-role"
+source = "alice"
+role_arn = "arn:aws:iam::222222222222:role/Dev"
+duration_seconds = 1200
+
 [session.china]
 type = "iam-user"
 region = "cn-north-1"
@@ -123,6 +129,15 @@ describe("--duration", () => {
     expect(w.emu.callsFor("getSigninToken", "signin")[0]!.params.SessionDuration).toBeUndefined();
     expect((await follow(hour.stdout.trim())).status).toBe(302);
     expect(signin.logins.at(-1)!.identity.arn).toContain(":assumed-role/Dev/");
+    expect(hour.stderr).toBe("");
+  });
+
+  test("a chained role whose credentials last less than asked: said in one line", async () => {
+    const r = await w.run(["console", "short", "--print", "--duration", "3600"]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/^sesame: note: the console session of "short" lasts as long as the role's credentials: (19|20) minutes \(a chained role's console session cannot be set, at most 1 hour\)\n$/);
+    await follow(r.stdout.trim());
+    expect(signin.logins.at(-1)!.sessionSeconds).toBeLessThanOrEqual(1200);
   });
 });
 
