@@ -3,7 +3,7 @@
 // --logout-first, and the --browser launch templates with fake browsers on PATH (each still gets only the
 // private hand-off page, never the sign-in URL).
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { SIGNIN_PATH, signinService, type SigninService } from "../emulator/signin.ts";
 import { CHAIN_CATALOG, storeAliceKey, world, type World } from "./harness.ts";
@@ -160,6 +160,10 @@ describe("--browser", () => {
   // page and fetches it without following, recording status and Location.
   let bin: string;
   const rec = (name: string) => join(w.home, `${name}.argv`);
+  const forget = (name: string) => {
+    rmSync(rec(name), { force: true });
+    rmSync(`${rec(name)}.loc`, { force: true });
+  };
   beforeAll(() => {
     bin = join(w.home, "bin");
     mkdirSync(bin);
@@ -167,6 +171,7 @@ describe("--browser", () => {
     writeFileSync(fetcher, `const fs = require("node:fs");
 const [out, ...args] = process.argv.slice(2);
 fs.writeFileSync(out + ".tmp", args.join("\\n")); fs.renameSync(out + ".tmp", out);
+while (process.env.GATE && !fs.existsSync(process.env.GATE)) await Bun.sleep(10);
 const c = args.find((a) => a.startsWith("ext+container:"));
 let link;
 if (c) link = new URLSearchParams(c.slice("ext+container:".length)).get("url"); // the extension opens it
@@ -185,6 +190,7 @@ fs.writeFileSync(out + ".loc.tmp", r.status + " " + r.headers.get("location")); 
   }
 
   async function launch(name: string, browser: string, session = "alice", linkInArgv = false): Promise<string[]> {
+    forget(name);
     const r = await w.run(["console", session, "--browser", browser, "--service", "ec2"], { env: { PATH: `${bin}:${w.env.PATH}`, BROWSER: undefined, DISPLAY: undefined } });
     expect(r.stderr).toContain(`opened the AWS console as "${session}" in the browser`);
     expect(r.code).toBe(0);
@@ -216,6 +222,35 @@ fs.writeFileSync(out + ".loc.tmp", r.status + " " + r.headers.get("location")); 
     expect(q.get("url")).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/[0-9a-f]{32}$/);
     const named = await launch("firefox", "firefox-container:Work account", "alice", true);
     expect(named[0]).toStartWith("ext+container:name=Work%20account&url=");
+  });
+
+  test("firefox-container: another local user who takes the link from Firefox's command line gets 404; the user's own Firefox then signs in", async () => {
+    const { spawnSync } = await import("node:child_process");
+    const { isCi } = await import("./harness.ts");
+    const canMakeUser = process.platform === "linux" && process.getuid?.() === 0 && existsSync("/usr/sbin/runuser") && existsSync("/usr/bin/python3");
+    if (!canMakeUser) {
+      if (isCi()) throw new Error("CI must run the second-user test: it needs root, runuser and /usr/bin/python3");
+      console.log("skipped: creating a second local user needs root on Linux (with runuser and /usr/bin/python3)");
+      return;
+    }
+    const user = "sesame-poller";
+    if (spawnSync("id", [user]).status !== 0) {
+      const add = spawnSync("useradd", ["--system", "--no-create-home", "--shell", "/usr/sbin/nologin", user], { encoding: "utf8" });
+      if (add.status !== 0) throw new Error(`useradd: ${add.stderr}`);
+    }
+    const gate = join(w.home, "firefox-gate");
+    forget("firefox");
+    const running = w.run(["console", "alice", "--browser", "firefox-container"], { env: { PATH: `${bin}:${w.env.PATH}`, GATE: gate } });
+    const argv = await waitFor(rec("firefox"));
+    const link = new URLSearchParams(argv.slice("ext+container:".length)).get("url")!;
+    const FETCH = "import sys, urllib.request, urllib.error\nclass N(urllib.request.HTTPRedirectHandler):\n    def redirect_request(self, *a): return None\ntry: r = urllib.request.build_opener(N).open(sys.argv[1], timeout=5); print(r.status)\nexcept urllib.error.HTTPError as e: print(e.code)\n";
+    const other = spawnSync("runuser", ["-u", user, "--", "/usr/bin/python3", "-c", FETCH, link], { encoding: "utf8" });
+    expect(other.stdout.trim()).toBe("404");
+    writeFileSync(gate, "");
+    const r = await running;
+    expect(r.stderr).toContain('opened the AWS console as "alice" in the browser');
+    expect(r.code).toBe(0);
+    expect((await waitFor(`${rec("firefox")}.loc`)).split(" ")[0]).toBe("302");
   });
 
   test("chrome-profile / chromium-profile: a 0700 profile folder per session under sesame's data folder", async () => {
