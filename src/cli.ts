@@ -154,10 +154,14 @@ export async function runCli(argv: string[]): Promise<number> {
   cli
     .command("console <name>", "open the AWS console signed in as NAME (federation sign-in URL)")
     .option("--print", "print the sign-in URL (valid 15 minutes; it is a secret) instead of opening a browser")
-    .option("--destination <url>", "console page to open (default: the console home in the session's region)")
-    .option("--duration <seconds>", "console session length: iam-user 900–129600 (default 3600), sso 900–43200")
+    .option("--service <name>", "console page of a service: ec2, s3, iam, lambda, cloudwatch, … (docs/console.md)")
+    .option("--region <region>", "region of the console page (default: the session's region; global services have none)")
+    .option("--destination <url>", "console page to open, a URL of the session's partition (default: the console home)")
+    .option("--browser <template>", "firefox-container[:NAME], chrome-profile[:DIR], chromium-profile[:DIR], or a command with {url}")
+    .option("--logout-first", "sign out of the console first, so another account's console session does not block")
+    .option("--duration <seconds>", "console session length: iam-user 900–129600 (default 3600), sso 900–43200, assume-role at most 3600")
     .option("--policy-arn <arn>", "iam-user only: managed policy limiting the console session (repeatable; default: the user's own permissions)")
-    .action(run(async () => (await import("./commands/console.ts")).consoleCommand((cli.args as string[])[0]!, cli.options as { config?: string; print?: boolean; destination?: string; duration?: string | number; policyArn?: string | string[] })));
+    .action(run(async () => (await import("./commands/console.ts")).consoleCommand((cli.args as string[])[0]!, cli.options as { config?: string; print?: boolean; destination?: string; duration?: string | number; policyArn?: string | string[]; service?: string; region?: string; browser?: string; logoutFirst?: boolean })));
 
   cli
     .command("curl <name> <url>", "send one HTTP request signed with SigV4 as NAME (curl's flags), or print a presigned URL")

@@ -5,8 +5,8 @@
 import { NOT_STS_NAME_CHAR } from "../catalog/validate.ts";
 import { EXIT, SesameError, UsageError } from "../errors.ts";
 import type { Credentials, Env } from "../types.ts";
-
-export type Partition = "aws" | "aws-cn" | "aws-us-gov";
+import type { Partition } from "./destination.ts";
+export { checkDestination, type Partition } from "./destination.ts";
 
 /**
  * What the credentials are, because it decides whether SessionDuration may be sent:
@@ -18,6 +18,8 @@ export type CredentialKind = "role" | "chained-role" | "federation";
 
 /** Console sign-in lasts 15 minutes to 12 hours when SessionDuration applies. */
 export const SESSION_DURATION_RANGE = [900, 43200] as const;
+/** A role assumed with temporary credentials: its console session lasts at most this long. */
+export const CHAINED_ROLE_MAX_SECONDS = 3600;
 /** GetFederationToken DurationSeconds for an IAM user (STS's range). */
 export const FEDERATION_DURATION_RANGE = [900, 129600] as const;
 /** The console session of an iam-user session lasts this long unless --duration says otherwise. */
@@ -96,10 +98,16 @@ export function sessionJson(c: Credentials): string {
 export function sessionDurationFor(kind: CredentialKind, requested: number | undefined): number | undefined {
   if (requested === undefined) return undefined;
   if (kind === "chained-role") {
-    throw new UsageError(
-      "--duration cannot be used with an assume-role session: the console session of a role assumed with temporary credentials lasts as long as those credentials (at most 1 hour)",
-      "leave --duration out, or set duration_seconds on the session",
-    );
+    // Federation caps a role-chained console session at 1 hour, and takes no SessionDuration for it: the
+    // console session lasts as long as the role's credentials (the caller says so when they last less).
+    if (requested > CHAINED_ROLE_MAX_SECONDS) {
+      throw new UsageError(
+        `--duration ${requested}: an assume-role session is a role assumed with temporary credentials (role chaining), whose console session federation caps at 1 hour`,
+        `ask for ${CHAINED_ROLE_MAX_SECONDS} seconds or less, or leave --duration out`,
+      );
+    }
+    checkRange("--duration", requested, [SESSION_DURATION_RANGE[0], CHAINED_ROLE_MAX_SECONDS]);
+    return undefined;
   }
   if (kind === "federation") return undefined;
   checkRange("--duration", requested, SESSION_DURATION_RANGE);
@@ -130,20 +138,21 @@ export function loginUrl(endpoint: string, signinToken: string, destination: str
   return `${endpoint}${endpoint.includes("?") ? "&" : "?"}${query(params)}`;
 }
 
-/** --destination: an absolute https URL (http only to a loopback host, for tests). */
-export function checkDestination(d: string): string {
-  let u: URL;
-  try {
-    u = new URL(d);
-  } catch {
-    throw new UsageError(`--destination "${d}" is not a URL`, "give a full console URL, e.g. https://console.aws.amazon.com/s3/home");
-  }
-  const loopback = isLoopback(u.hostname);
-  if (u.protocol !== "https:" && !(u.protocol === "http:" && loopback)) {
-    throw new UsageError(`--destination must be an https:// URL`, "give a full console URL, e.g. https://console.aws.amazon.com/s3/home");
-  }
-  return u.toString();
+/**
+ * --logout-first: the console's sign-out, which then goes on to the login URL, so that a console session of
+ * another account in the same browser does not keep the sign-in from taking over. In the aws partition both
+ * go through the us-east-1 sign-in host: only there does the sign-out honour a redirect_uri to a login URL
+ * (the known behaviour other console tools rely on; the global host drops it and shows the AWS home page).
+ * With SESAME_SIGNIN_URL, its …/federation becomes …/oauth.
+ */
+export function logoutThenLoginUrl(endpoint: string, signinToken: string, destination: string): string {
+  const base = endpoint === HOSTS.aws.signin ? US_EAST_1_SIGNIN : endpoint;
+  const next = loginUrl(base, signinToken, destination);
+  const oauth = base.split("?")[0]!.replace(/\/federation\/?$/, "/oauth");
+  return `${oauth}?${query([["Action", "logout"], ["redirect_uri", next]])}`;
 }
+
+const US_EAST_1_SIGNIN = "https://us-east-1.signin.aws.amazon.com/federation";
 
 export type FetchLike = (url: string, init: { method: string; headers: Record<string, string>; signal?: AbortSignal }) => Promise<{ status: number; text(): Promise<string> }>;
 

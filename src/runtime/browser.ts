@@ -36,6 +36,11 @@ export function openBrowser(url: string, env: Env, onFail?: (why: string) => voi
     cmd = "xdg-open";
     args = [url];
   }
+  return spawnBrowser(cmd, args, env, onFail);
+}
+
+/** Starts a browser command (args as given: no shell); false when it cannot even be spawned. */
+export function spawnBrowser(cmd: string, args: string[], env: Env, onFail?: (why: string) => void): boolean {
   try {
     const child = spawn(cmd, args, { detached: true, stdio: "ignore", env: childEnvironment(env) });
     child.on("error", () => onFail?.(`${cmd} could not be started`));

@@ -475,7 +475,7 @@ describe("console", () => {
     expect((await signIn(r.stdout.trim())).location).toBe(dest);
   });
 
-  test("assume-role: the chained role's own credentials, no SessionDuration; --duration is refused (status 2)", async () => {
+  test("assume-role: the chained role's own credentials, no SessionDuration; --duration over 1 hour is refused (status 2)", async () => {
     a.w.emu.resetCalls();
     const r = await a.w.run(["console", "deploy", "--print"]);
     expect(r.stderr).toBe("");
@@ -485,10 +485,10 @@ describe("console", () => {
     expect((await signIn(r.stdout.trim())).status).toBe(302);
     expect(signin.logins.at(-1)!.identity.arn).toBe("arn:aws:sts::222222222222:assumed-role/Deploy/sesame-tester");
 
-    const d = await a.w.run(["console", "deploy", "--print", "--duration", "3600"]);
+    const d = await a.w.run(["console", "deploy", "--print", "--duration", "7200"]);
     expect(d.code).toBe(2);
     expect(d.stdout).toBe("");
-    expect(d.stderr).toContain("--duration cannot be used with an assume-role session");
+    expect(d.stderr).toContain("whose console session federation caps at 1 hour");
   });
 
   test("sso: SessionDuration is sent for IAM Identity Center role credentials", async () => {

@@ -107,8 +107,11 @@ describe("SessionDuration", () => {
     expect(sessionDurationFor("federation", 7200)).toBeUndefined();
   });
 
-  test("refused for chained roles, with the reason", () => {
-    expect(() => sessionDurationFor("chained-role", 3600)).toThrow(/assume-role session/);
+  test("chained roles: never sent; more than 1 hour refused, with the reason", () => {
+    expect(sessionDurationFor("chained-role", 3600)).toBeUndefined();
+    expect(sessionDurationFor("chained-role", 900)).toBeUndefined();
+    expect(() => sessionDurationFor("chained-role", 3601)).toThrow(/caps at 1 hour/);
+    expect(() => sessionDurationFor("chained-role", 600)).toThrow(UsageError);
     expect(sessionDurationFor("chained-role", undefined)).toBeUndefined();
   });
 });

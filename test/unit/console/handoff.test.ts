@@ -3,7 +3,7 @@ import { describe, expect, test } from "bun:test";
 import { readFileSync, statSync, existsSync } from "node:fs";
 import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
-import { handOff } from "../../../src/console/handoff.ts";
+import { canCheckSocketOwner, handOff, socketOwner } from "../../../src/console/handoff.ts";
 
 /** What the browser does with the page: reads it and finds the loopback link it redirects to. */
 function linkIn(pageUrl: string): string {
@@ -74,5 +74,42 @@ describe("handOff", () => {
     expect(await handOff(TARGET, { open: () => false, timeoutMs: 5000 })).toEqual({ outcome: "failed", why: "the browser could not be started" });
     const later = await handOff(TARGET, { open: (_u, fail) => (setTimeout(() => fail("xdg-open exited with status 3"), 10), true), timeoutMs: 5000 });
     expect(later).toEqual({ outcome: "failed", why: "xdg-open exited with status 3" });
+  });
+});
+
+describe("ownerOnly (the link in argv, for firefox-container)", () => {
+  test("another user's connection gets the 404 page and leaves the link unused; the owner's then gets the redirect", async () => {
+    let stranger = true;
+    const seen: number[] = [];
+    let browser: Promise<void> = Promise.resolve();
+    const r = await handOff(TARGET, {
+      ownerOnly: true,
+      peerUid: () => (stranger ? 4242 : process.getuid!()),
+      open: (_p, _fail, link) => {
+        browser = (async () => {
+          const first = await fetch(link, { redirect: "manual" });
+          seen.push(first.status);
+          stranger = false;
+          const second = await fetch(link, { redirect: "manual" });
+          seen.push(second.status);
+          expect(second.headers.get("location")).toBe(TARGET);
+        })();
+        return true;
+      },
+      timeoutMs: 5000,
+    });
+    expect(r).toEqual({ outcome: "opened" });
+    await browser;
+    expect(seen).toEqual([404, 302]);
+  });
+
+  test.skipIf(!canCheckSocketOwner())("the kernel's socket table names this process's user as the owner of its own connection", async () => {
+    const r = await handOff(TARGET, {
+      ownerOnly: true,
+      open: (_p, _fail, link) => (void fetch(link, { redirect: "manual" }), true),
+      timeoutMs: 5000,
+    });
+    expect(r).toEqual({ outcome: "opened" });
+    expect(socketOwner(1, 1)).toBeUndefined();
   });
 });
