@@ -226,18 +226,9 @@ fs.writeFileSync(out + ".loc.tmp", r.status + " " + r.headers.get("location")); 
 
   test("firefox-container: another local user who takes the link from Firefox's command line gets 404; the user's own Firefox then signs in", async () => {
     const { spawnSync } = await import("node:child_process");
-    const { isCi } = await import("./harness.ts");
-    const canMakeUser = process.platform === "linux" && process.getuid?.() === 0 && existsSync("/usr/sbin/runuser") && existsSync("/usr/bin/python3");
-    if (!canMakeUser) {
-      if (isCi()) throw new Error("CI must run the second-user test: it needs root, runuser and /usr/bin/python3");
-      console.log("skipped: creating a second local user needs root on Linux (with runuser and /usr/bin/python3)");
-      return;
-    }
-    const user = "sesame-poller";
-    if (spawnSync("id", [user]).status !== 0) {
-      const add = spawnSync("useradd", ["--system", "--no-create-home", "--shell", "/usr/sbin/nologin", user], { encoding: "utf8" });
-      if (add.status !== 0) throw new Error(`useradd: ${add.stderr}`);
-    }
+    const { secondLocalUser } = await import("./harness.ts");
+    const user = await secondLocalUser();
+    if (!user) return;
     const gate = join(w.home, "firefox-gate");
     forget("firefox");
     const running = w.run(["console", "alice", "--browser", "firefox-container"], { env: { PATH: `${bin}:${w.env.PATH}`, GATE: gate } });

@@ -167,3 +167,26 @@ export function clearCreds(w: World): void {
   }
   for (const f of names) if (f.endsWith(".cred")) unlinkSync(join(w.cacheDir, f));
 }
+
+/**
+ * A second local user for the tests that play another account on the machine (it polls /proc, takes links):
+ * created once with useradd, reused afterwards. Undefined, with the reason printed, where that is impossible
+ * (not root, not Linux); CI must be able to, so there it throws instead.
+ */
+export async function secondLocalUser(): Promise<string | undefined> {
+  const { spawnSync } = await import("node:child_process");
+  const { existsSync } = await import("node:fs");
+  const canMakeUser = process.platform === "linux" && process.getuid?.() === 0 && existsSync("/usr/sbin/runuser") && existsSync("/usr/bin/python3");
+  if (!canMakeUser) {
+    if (isCi()) throw new Error("CI must run the second-user test: it needs root, runuser and /usr/bin/python3");
+    console.log("skipped: creating a second local user needs root on Linux (with runuser and /usr/bin/python3)");
+    return undefined;
+  }
+  const user = "sesame-poller";
+  if (spawnSync("id", [user]).status !== 0) {
+    const add = spawnSync("useradd", ["--system", "--no-create-home", "--shell", "/usr/sbin/nologin", user], { encoding: "utf8" });
+    if (add.status !== 0) throw new Error(`useradd: ${add.stderr}`);
+  }
+  return user;
+}
+

@@ -599,18 +599,9 @@ while True:
 
   test("another local user polling /proc/*/cmdline cannot take the sign-in; the user's own browser completes it", async () => {
     const { spawnSync, spawn } = await import("node:child_process");
-    const { isCi } = await import("./harness.ts");
-    const canMakeUser = process.platform === "linux" && process.getuid?.() === 0 && existsSync("/usr/sbin/runuser") && existsSync("/usr/bin/python3");
-    if (!canMakeUser) {
-      if (isCi()) throw new Error("CI must run the second-user test: it needs root, runuser and /usr/bin/python3");
-      console.log("skipped: creating a second local user needs root on Linux (with runuser and /usr/bin/python3)");
-      return;
-    }
-    const user = "sesame-poller";
-    if (spawnSync("id", [user]).status !== 0) {
-      const add = spawnSync("useradd", ["--system", "--no-create-home", "--shell", "/usr/sbin/nologin", user], { encoding: "utf8" });
-      if (add.status !== 0) throw new Error(`useradd: ${add.stderr}`);
-    }
+    const { secondLocalUser } = await import("./harness.ts");
+    const user = await secondLocalUser();
+    if (!user) return;
     // the script goes in argv: no file the other user would need a path to (a test elsewhere may leave /tmp 0700)
     const poller = spawn("runuser", ["-u", user, "--", "/usr/bin/python3", "-c", POLLER, a.w.home], { stdio: ["ignore", "pipe", "pipe"], detached: true });
     let seen = "";
