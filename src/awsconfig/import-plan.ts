@@ -204,13 +204,8 @@ function translate(p: AwsProfile, margin: number): Draft {
       const table: Record<string, TomlValue> = { type: "web-identity", role_arn: roleArn, web_identity_token_file: opt(p, "web_identity_token_file")! };
       const notes: string[] = [];
       copyOptional(p, table, ["role_session_name"]);
-      const d = opt(p, "duration_seconds");
-      if (d !== undefined) {
-        if (!/^\d+$/.test(d)) return skip(`duration_seconds = ${d} is not a whole number of seconds`);
-        const n = Number(d);
-        if (n <= margin) notes.push(`duration_seconds ${n} dropped: it is not longer than refresh_margin (${margin}s), so STS's default (1 hour) is used`);
-        else table.duration_seconds = n;
-      }
+      const bad = roleDuration(p, table, notes, margin);
+      if (bad) return skip(bad);
       copyOptional(p, table, ["region"]);
       return { kind: "web-identity", profile: p.name, table, notes };
     }
@@ -220,14 +215,9 @@ function translate(p: AwsProfile, margin: number): Draft {
     const table: Record<string, TomlValue> = { type: "assume-role", source, role_arn: roleArn };
     const notes: string[] = [];
     copyOptional(p, table, ["external_id", "role_session_name"]);
-    const d = opt(p, "duration_seconds");
-    if (d !== undefined) {
-      if (!/^\d+$/.test(d)) return skip(`duration_seconds = ${d} is not a whole number of seconds`);
-      // Above 1 hour stays only when the source is an iam-user (assumed with its key): decided in resolve().
-      const n = Number(d);
-      if (n <= margin) notes.push(`duration_seconds ${n} dropped: it is not longer than refresh_margin (${margin}s), so STS's default (1 hour) is used`);
-      else table.duration_seconds = n;
-    }
+    // Above 1 hour stays only when the source is an iam-user (assumed with its key): decided in resolve().
+    const bad = roleDuration(p, table, notes, margin);
+    if (bad) return skip(bad);
     copyOptional(p, table, ["mfa_serial", "region"]);
     return { kind: "assume-role", profile: p.name, sourceProfile: source, table, notes };
   }
@@ -578,3 +568,16 @@ export function redactIniSecrets(text: string): string {
     return `${head}****`;
   });
 }
+
+/** A role profile's duration_seconds into the session (or a note why it is dropped); the reason to skip the
+ *  profile when it is not a whole number of seconds. */
+function roleDuration(p: AwsProfile, table: Record<string, TomlValue>, notes: string[], margin: number): string | undefined {
+  const d = opt(p, "duration_seconds");
+  if (d === undefined) return undefined;
+  if (!/^\d+$/.test(d)) return `duration_seconds = ${d} is not a whole number of seconds`;
+  const n = Number(d);
+  if (n <= margin) notes.push(`duration_seconds ${n} dropped: it is not longer than refresh_margin (${margin}s), so STS's default (1 hour) is used`);
+  else table.duration_seconds = n;
+  return undefined;
+}
+

@@ -147,26 +147,22 @@ class Validator {
     return r;
   }
 
+  /** A `[defaults]` duration ("15m", "90s", or whole seconds), 0 to 12 h; undefined when not set. */
+  duration(t: Table, key: string, example: string): number | undefined {
+    const v = t[key];
+    if (v === undefined) return undefined;
+    const secs = typeof v === "string" ? parseDuration(v) : typeof v === "number" && Number.isInteger(v) ? v : undefined;
+    if (secs === undefined) this.fail(`defaults.${key}`, `${key} ${JSON.stringify(v)} is not a duration`, `write e.g. ${key} = "${example}" (units s, m, h)`);
+    if (secs < 0 || secs > 12 * 3600) this.fail(`defaults.${key}`, `${key} must be between 0 and 12h`, `write e.g. ${key} = "${example}"`);
+    return secs;
+  }
+
   defaults(t: Table | undefined): Defaults {
     if (!t) return { refreshMargin: DEFAULT_MARGIN, renewFloor: DEFAULT_RENEW_FLOOR };
     this.unknownKeys(t, "defaults", DEFAULT_KEYS, "[defaults]");
     const region = this.region(t, "defaults");
-    let refreshMargin = DEFAULT_MARGIN;
-    const m = t.refresh_margin;
-    if (m !== undefined) {
-      const secs = typeof m === "string" ? parseDuration(m) : typeof m === "number" && Number.isInteger(m) ? m : undefined;
-      if (secs === undefined) this.fail("defaults.refresh_margin", `refresh_margin ${JSON.stringify(m)} is not a duration`, `write e.g. refresh_margin = "15m" (units s, m, h)`);
-      if (secs < 0 || secs > 12 * 3600) this.fail("defaults.refresh_margin", `refresh_margin must be between 0 and 12h`, `write e.g. refresh_margin = "15m"`);
-      refreshMargin = secs;
-    }
-    let renewFloor = DEFAULT_RENEW_FLOOR;
-    const f = t.renew_floor;
-    if (f !== undefined) {
-      const secs = typeof f === "string" ? parseDuration(f) : typeof f === "number" && Number.isInteger(f) ? f : undefined;
-      if (secs === undefined) this.fail("defaults.renew_floor", `renew_floor ${JSON.stringify(f)} is not a duration`, `write e.g. renew_floor = "5m" (units s, m, h)`);
-      if (secs < 0 || secs > 12 * 3600) this.fail("defaults.renew_floor", `renew_floor must be between 0 and 12h`, `write e.g. renew_floor = "5m"`);
-      renewFloor = secs;
-    }
+    const refreshMargin = this.duration(t, "refresh_margin", "15m") ?? DEFAULT_MARGIN;
+    const renewFloor = this.duration(t, "renew_floor", "5m") ?? DEFAULT_RENEW_FLOOR;
     return region === undefined ? { refreshMargin, renewFloor } : { region, refreshMargin, renewFloor };
   }
 
