@@ -4,6 +4,8 @@ import { type AwsError, awsError, errors } from "./errors.ts";
 import type { FaultQueue, FaultSpec } from "./faults.ts";
 import type { CallRecord, EmulatorRequest, EmulatorResponse, RouteHandler } from "./router.ts";
 import { completeAuthorize } from "./sso-oidc.ts";
+import { completeLogin } from "./signin-oauth.ts";
+import type { LoginConfig, LoginRevocation } from "./signin-oauth-state.ts";
 import type { ApproveOptions, DeviceAuthorization, SsoAccountInput, SsoConfig } from "./sso-state.ts";
 import type { EmulatorState, RoleInput, UserInput } from "./state.ts";
 
@@ -219,6 +221,37 @@ export function controlHandler(emu: Controllable): RouteHandler {
             expiredAccessTokens: tokens === "refresh" ? 0 : emu.state.sso.expireAccessTokens(),
             expiredRefreshTokens: tokens === "access" ? 0 : emu.state.sso.expireRefreshTokens(),
           });
+        }
+        case "GET /signin/config":
+          return json(200, emu.state.signin.config());
+        case "POST /signin/config":
+          emu.state.signin.configure(readJson(req) as LoginConfig);
+          return json(200, emu.state.signin.config());
+        case "GET /signin/sessions":
+          return json(200, { sessions: emu.state.signin.sessions() });
+        case "POST /signin/authorize": {
+          const body = readJson(req);
+          const url = optionalString(body, "url");
+          if (!url) throw new BadRequest("url is required (the /v1/authorize URL the browser was sent to)");
+          const deny = optionalBoolean(body, "deny");
+          const loginSession = optionalString(body, "loginSession");
+          const base = `http://${req.headers.host ?? "127.0.0.1"}`;
+          const redirect = completeLogin(emu.state.signin, url, base, {
+            ...(deny !== undefined ? { deny } : {}),
+            ...(loginSession !== undefined ? { loginSession } : {}),
+          });
+          // `redirectUrl` as /sso/authorize answers; `redirect` as the login brief names it.
+          return json(200, { redirectUrl: redirect, redirect });
+        }
+        case "POST /signin/revoke": {
+          const body = readJson(req);
+          const loginSession = optionalString(body, "loginSession");
+          if (!loginSession) throw new BadRequest("loginSession is required");
+          const error = optionalString(body, "error") ?? "USER_CREDENTIALS_CHANGED";
+          if (!["USER_CREDENTIALS_CHANGED", "INSUFFICIENT_PERMISSIONS", "TOKEN_EXPIRED"].includes(error)) {
+            throw new BadRequest("error is USER_CREDENTIALS_CHANGED, INSUFFICIENT_PERMISSIONS or TOKEN_EXPIRED");
+          }
+          return json(200, { revoked: emu.state.signin.revoke(loginSession, error as LoginRevocation) });
         }
         default:
           return json(404, { error: `no control route ${route}` });

@@ -43,3 +43,36 @@ export type {
   SsoSession,
 } from "./sso-state.ts";
 export type { Seed, SeededUser } from "./seed.ts";
+export {
+  AUTHORIZE_PATH,
+  CONFIRMATION_PATH,
+  DPOP_IAT_WINDOW_SECONDS,
+  SIGNIN_SERVICE,
+  TOKEN_PATH,
+  checkDpopProof,
+  checkLoginAuthorize,
+  completeLogin,
+  jwkThumbprint,
+  parseVerificationCode,
+  verificationCode,
+  verificationCodeFor,
+} from "./signin-oauth.ts";
+export type { CompleteLoginOptions, LoginAuthorizeCheck } from "./signin-oauth.ts";
+export {
+  CROSS_DEVICE_CLIENT_ID,
+  DEFAULT_LOGIN_SESSION,
+  LOGIN_CLIENT_IDS,
+  LOGIN_DEFAULTS,
+  LoginState,
+  SAME_DEVICE_CLIENT_ID,
+  codeChallengeOf,
+} from "./signin-oauth-state.ts";
+export type {
+  LoginAuthCode,
+  LoginConfig,
+  LoginRefreshToken,
+  LoginRevocation,
+  LoginSessionView,
+  LoginSignIn,
+  LoginTokenBody,
+} from "./signin-oauth-state.ts";

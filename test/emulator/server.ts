@@ -11,6 +11,8 @@ import type { ApproveOptions, DeviceAuthorization, SsoAccount, SsoAccountInput }
 import { EmulatorState, type Role, type RoleInput, type UserInput } from "./state.ts";
 import { stsHandler } from "./sts.ts";
 import { SIGNED_API_PREFIX, signedApiHandler } from "./signed-api.ts";
+import { type CompleteLoginOptions, completeLogin, signinOAuthRoutes } from "./signin-oauth.ts";
+import type { LoginConfig, LoginRevocation, LoginSessionView } from "./signin-oauth-state.ts";
 
 export interface EmulatorOptions {
   /** Port to listen on; 0 (default) picks a free one. */
@@ -76,6 +78,20 @@ export interface Emulator {
   setSsoTokenLifetime(seconds: number | undefined): void;
   /** ListAccounts / ListAccountRoles page size when the caller sends no max_result (default 20). */
   ssoPageSize: number;
+
+  // --- AWS Sign-In OAuth (`aws login`); the full state is `state.signin` ---
+  /**
+   * The user answers the /v1/authorize page at `authorizeUrl` (absolute, or a path): returns the URL the browser
+   * is sent to, `redirect_uri?code=…&state=…` (or `?error=access_denied&state=…` with `deny`). `loginSession`
+   * (default DEFAULT_LOGIN_SESSION) is the console identity signing in; an absent IAM user is created.
+   */
+  completeLogin(authorizeUrl: string, opts?: CompleteLoginOptions): string;
+  /** Every later refresh of this console identity's sign-ins fails: AccessDeniedException `error` (403; TOKEN_EXPIRED 401). */
+  revokeLoginSession(loginSession: string, error?: LoginRevocation): number;
+  /** Every sign-in so far, without secrets. */
+  loginSessions(): LoginSessionView[];
+  /** Sign-In settings (auth code life, session life, credential life, refresh-token reuse grace). */
+  configureLogin(config: LoginConfig): void;
   stop(): Promise<void>;
 }
 
@@ -115,7 +131,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
   router.registerExact("POST", "/", stsHandler());
   router.register("*", SIGNED_API_PREFIX, signedApiHandler());
   router.register("*", CONTROL_PREFIX, controlHandler({ state, faults, calls, resetCalls }));
-  for (const route of [...ssoOidcRoutes(), ...ssoPortalRoutes()]) router.registerBuiltin(route);
+  for (const route of [...ssoOidcRoutes(), ...ssoPortalRoutes(), ...signinOAuthRoutes()]) router.registerBuiltin(route);
 
   const send = (res: ServerResponse, status: number, headers: Record<string, string>, body: string | Uint8Array) => {
     const bytes = typeof body === "string" ? Buffer.from(body, "utf8") : body;
@@ -180,9 +196,10 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     });
   });
   const port = (server.address() as AddressInfo).port;
+  const url = `http://${host}:${port}`;
 
   return {
-    url: `http://${host}:${port}`,
+    url,
     port,
     state,
     faults,
@@ -219,6 +236,10 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     set ssoPageSize(size: number) {
       state.sso.setPageSize(size);
     },
+    completeLogin: (authorizeUrl, opts) => completeLogin(state.signin, authorizeUrl, url, opts),
+    revokeLoginSession: (loginSession, error) => state.signin.revoke(loginSession, error),
+    loginSessions: () => state.signin.sessions(),
+    configureLogin: (config) => state.signin.configure(config),
     stop: () =>
       new Promise<void>((resolve, reject) => {
         server.close((err) => (err ? reject(err) : resolve()));

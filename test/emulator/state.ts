@@ -1,6 +1,7 @@
 // In-memory world of the emulator: IAM users and their keys, roles, MFA devices, the temporary credentials STS
 // has issued, and a clock that tests can move forward without waiting.
 import * as ids from "./ids.ts";
+import { LoginState } from "./signin-oauth-state.ts";
 import { SsoState } from "./sso-state.ts";
 
 export const DEFAULT_ACCOUNT = "123456789012";
@@ -63,7 +64,7 @@ export interface Identity {
   principalArn: string;
 }
 
-export type CredentialSource = "session-token" | "assume-role" | "web-identity" | "saml" | "federation" | "sso";
+export type CredentialSource = "session-token" | "assume-role" | "web-identity" | "saml" | "federation" | "sso" | "login";
 
 export interface TemporaryCredential {
   accessKeyId: string;
@@ -158,6 +159,8 @@ export class EmulatorState {
   credentialLifetimeOverride: number | undefined;
   /** IAM Identity Center (SSO-OIDC and the SSO portal); its role credentials are issued through this state. */
   readonly sso = new SsoState(this);
+  /** AWS Sign-In's OAuth service (`aws login`); its credentials act as the signed-in console identity. */
+  readonly signin = new LoginState(this);
 
   now(): Date {
     return this.clock.now();
