@@ -122,14 +122,15 @@ export async function runCli(argv: string[]): Promise<number> {
     }));
 
   cli
-    .command("login <sso>", "sign in to IAM Identity Center (browser with PKCE, or device code)")
-    .option("--device-code", "use the device-code flow (for a browser on another machine)")
+    .command("login <name>", "sign in to IAM Identity Center (an sso-session), or to the AWS console for an aws-login session")
+    .option("--device-code", "IAM Identity Center: use the device-code flow (for a browser on another machine)")
+    .option("--remote", "aws-login: sign in with a browser on another device and paste the code it shows")
     .option("--no-browser", "print the URL instead of opening a browser")
     .option("--force", "sign in again even if the current sign-in is still valid")
-    .action(run(async () => (await import("./commands/login.ts")).loginCommand((cli.args as string[])[0]!, cli.options as { config?: string; deviceCode?: boolean; browser?: boolean; force?: boolean })));
+    .action(run(async () => (await import("./commands/login.ts")).loginCommand((cli.args as string[])[0]!, cli.options as { config?: string; deviceCode?: boolean; remote?: boolean; browser?: boolean; force?: boolean })));
 
   cli
-    .command("logout [sso]", "sign out of IAM Identity Center (every SSO when none is named) and forget its tokens and credentials")
+    .command("logout [name]", "sign out of IAM Identity Center or of an aws-login session (every one when none is named) and forget its tokens and credentials")
     .action(run(async () => (await import("./commands/logout.ts")).logoutCommand((cli.args as string[])[0], cli.options as { config?: string })));
 
   cli

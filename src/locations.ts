@@ -52,6 +52,14 @@ export function awsCliSsoCacheDir(env: Env = process.env): string {
   return joinPath(homeDir(env), ".aws", "sso", "cache");
 }
 
+/** The AWS CLI's `aws login` token cache: $AWS_LOGIN_CACHE_DIRECTORY (~ expanded) or ~/.aws/login/cache. */
+export function awsCliLoginCacheDir(env: Env = process.env): string {
+  const d = env.AWS_LOGIN_CACHE_DIRECTORY;
+  if (!d) return joinPath(homeDir(env), ".aws", "login", "cache");
+  if (d === "~" || d.startsWith("~/")) return joinPath(homeDir(env), d.slice(2));
+  return absolutePath(d);
+}
+
 function awsFile(f: string | undefined, name: string, env: Env): string {
   // node:path normalises as botocore does; loaded here only, never on the hot path.
   const path = process.getBuiltinModule?.("node:path") as typeof import("node:path") | undefined;

@@ -84,7 +84,19 @@ export interface SamlSession extends Base {
   duration_seconds?: number;
 }
 
-export type Session = IamUserSession | AssumeRoleSession | SsoSession | WebIdentitySession | SamlSession | RolesAnywhereSession;
+/**
+ * AWS console credentials (`aws login`): a browser sign-in to AWS Sign-In gives 15-minute credentials and a
+ * refresh token bound to a DPoP key, renewed for up to 12 hours; both are kept in the keyring.
+ */
+export interface AwsLoginSession extends Base {
+  type: "aws-login";
+  /** the console identity signed in (the AWS CLI's login_session): a sign-in as anyone else is refused */
+  login_session?: string;
+  /** also keep the AWS CLI's login cache (~/.aws/login/cache) current, and take over its refreshes */
+  share_with_aws_cli: boolean;
+}
+
+export type Session = IamUserSession | AssumeRoleSession | SsoSession | WebIdentitySession | SamlSession | RolesAnywhereSession | AwsLoginSession;
 export type SessionType = Session["type"];
 
 export interface Catalog {
@@ -106,6 +118,8 @@ export function accountOf(s: Session): string | undefined {
       return s.sso_account_id;
     case "iam-user":
       return s.mfa_serial?.startsWith("arn:") ? s.mfa_serial.split(":")[4] : undefined;
+    case "aws-login":
+      return s.login_session?.split(":")[4];
   }
 }
 
@@ -121,5 +135,25 @@ export function roleOf(s: Session): string | undefined {
       return s.sso_role_name;
     case "iam-user":
       return undefined;
+    case "aws-login":
+      // arn:aws:iam::ACCOUNT:user/NAME → user/NAME; …:assumed-role/ROLE/SESSION → ROLE
+      return s.login_session ? loginSessionRole(s.login_session) : undefined;
   }
+}
+
+/** The role or user a console sign-in ARN stands for, for display. */
+export function loginSessionRole(arn: string): string {
+  const res = arn.split(":").slice(5).join(":");
+  const m = /^assumed-role\/([^/]+)\//.exec(res);
+  return m ? m[1]! : res;
+}
+
+/**
+ * The refresh margin and renew floor of one hop. aws-login credentials last only 15 minutes: they are
+ * renewed with 5 minutes left, as the AWS SDKs do, in the background from then until 1 minute is left.
+ */
+export function hopMargins(s: Session, d: Defaults, given: { refreshMargin: number; renewFloor?: number } = d): { refreshMargin: number; renewFloor: number } {
+  const renewFloor = given.renewFloor ?? d.renewFloor;
+  if (s.type !== "aws-login") return { refreshMargin: given.refreshMargin, renewFloor };
+  return { refreshMargin: Math.min(given.refreshMargin, 300), renewFloor: Math.min(renewFloor, 60) };
 }

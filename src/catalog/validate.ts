@@ -2,9 +2,9 @@
 import { fixFor } from "./suggest.ts";
 import { CatalogError } from "../errors.ts";
 import type { ParsedToml, Pos } from "./parse.ts";
-import type { AssumeRoleSession, Catalog, Defaults, IamUserSession, RolesAnywhereSession, SamlSession, Session, SsoSession, SsoSessionDef, WebIdentitySession } from "./types.ts";
+import type { AssumeRoleSession, AwsLoginSession, Catalog, Defaults, IamUserSession, RolesAnywhereSession, SamlSession, Session, SsoSession, SsoSessionDef, WebIdentitySession } from "./types.ts";
 
-const TYPES = ["iam-user", "assume-role", "sso", "web-identity", "saml", "roles-anywhere"] as const;
+const TYPES = ["iam-user", "assume-role", "sso", "web-identity", "saml", "roles-anywhere", "aws-login"] as const;
 const COMMON = ["type", "region"];
 const KEYS: Record<(typeof TYPES)[number], string[]> = {
   "iam-user": [...COMMON, "mfa_serial", "mfa_process", "duration_seconds"],
@@ -12,6 +12,7 @@ const KEYS: Record<(typeof TYPES)[number], string[]> = {
   sso: [...COMMON, "sso_session", "sso_account_id", "sso_role_name"],
   "web-identity": [...COMMON, "role_arn", "web_identity_token_file", "web_identity_token_command", "audience", "role_session_name", "duration_seconds"],
   saml: [...COMMON, "role_arn", "principal_arn", "saml_assertion_command", "duration_seconds"],
+  "aws-login": [...COMMON, "login_session", "share_with_aws_cli"],
   "roles-anywhere": [...COMMON, "certificate", "certificate_chain", "private_key", "trust_anchor_arn", "profile_arn", "role_arn", "role_session_name", "duration_seconds"],
 };
 /** arn:aws:rolesanywhere:REGION:ACCOUNT:trust-anchor/ID and …:profile/ID */
@@ -20,6 +21,8 @@ const DEFAULT_KEYS = ["region", "refresh_margin", "renew_floor"];
 const SSO_SESSION_KEYS = ["sso_start_url", "sso_region", "sso_registration_scopes", "auto_login", "share_with_aws_cli"];
 
 export const ROLE_ARN_RE = /^arn:aws(?:-[a-z]+)*:iam::\d{12}:role\/[\w+=,.@\/-]{1,512}$/;
+/** A console identity `aws login` signs in as: an IAM user, an assumed role (federation, SSO) or the root user. */
+export const LOGIN_SESSION_RE = /^arn:aws(?:-[a-z]+)*:(?:iam::\d{12}:(?:user\/[\w+=,.@\/-]{1,512}|root)|sts::\d{12}:assumed-role\/[\w+=,.@-]{1,64}\/[\w+=,.@-]{1,64})$/;
 const SAML_PROVIDER_RE = /^arn:aws(?:-[a-z]+)*:iam::\d{12}:saml-provider\/[\w.-]{1,128}$/;
 const MFA_ARN_RE = /^arn:aws(?:-[a-z]+)*:iam::\d{12}:mfa\/[\w+=,.@\/-]+$/;
 const MFA_SERIAL_RE = /^[\w+=\/:,.@-]{9,256}$/;
@@ -44,7 +47,7 @@ export const DEFAULT_RENEW_FLOOR = 5 * 60;
  * permission set says, which sesame cannot know in advance and which is never less than 1 hour; IAM Roles
  * Anywhere's CreateSession 1 hour.
  */
-export const DEFAULT_LIFETIME: Record<Session["type"], number> = { "iam-user": 43200, "assume-role": 3600, sso: 3600, "web-identity": 3600, saml: 3600, "roles-anywhere": 3600 };
+export const DEFAULT_LIFETIME: Record<Session["type"], number> = { "iam-user": 43200, "assume-role": 3600, sso: 3600, "web-identity": 3600, saml: 3600, "roles-anywhere": 3600, "aws-login": 900 };
 
 type Table = Record<string, unknown>;
 
@@ -197,7 +200,7 @@ class Validator {
     const base = `session.${name}`;
     this.checkName(name, base);
     const type = t.type;
-    if (type === undefined) this.fail(base, `[${base}] has no type`, `add type = "iam-user", "assume-role", "sso", "web-identity", "saml" or "roles-anywhere"`, "key");
+    if (type === undefined) this.fail(base, `[${base}] has no type`, `add type = "iam-user", "assume-role", "sso", "web-identity", "saml", "roles-anywhere" or "aws-login"`, "key");
     if (typeof type !== "string" || !(TYPES as readonly string[]).includes(type)) {
       // Not String(type): a TOML table has no prototype, and String() of it throws.
       const shown = typeof type === "string" ? JSON.stringify(type) : describe(type);
@@ -283,6 +286,18 @@ class Validator {
         if (d !== undefined) s.duration_seconds = this.lifetime(base, d, defaults);
         return s;
       }
+      case "aws-login": {
+        const s: AwsLoginSession = { ...common, type: ty, share_with_aws_cli: false };
+        const ls = this.str(t, base, "login_session");
+        if (ls !== undefined) {
+          if (!LOGIN_SESSION_RE.test(ls)) this.fail(`${base}.login_session`, `login_session "${ls}" is not the ARN of a console identity`, `write it as arn:aws:iam::123456789012:user/NAME or arn:aws:sts::123456789012:assumed-role/ROLE/NAME (sesame login fills it in)`);
+          s.login_session = ls;
+        }
+        const share = t.share_with_aws_cli;
+        if (share !== undefined && typeof share !== "boolean") this.fail(`${base}.share_with_aws_cli`, `share_with_aws_cli must be true or false`, `write share_with_aws_cli = true`);
+        s.share_with_aws_cli = share === true;
+        return s;
+      }
       case "saml": {
         const principal = this.str(t, base, "principal_arn", true);
         if (!SAML_PROVIDER_RE.test(principal)) this.fail(`${base}.principal_arn`, `principal_arn "${principal}" is not an IAM SAML provider ARN`, `write it as arn:aws:iam::123456789012:saml-provider/NAME`);
@@ -318,6 +333,7 @@ class Validator {
     const m = cat.defaults.refreshMargin;
     for (const s of cat.sessions.values()) {
       if ("duration_seconds" in s && s.duration_seconds !== undefined) continue;
+      if (s.type === "aws-login") continue; // its own margins (hopMargins)
       const life = DEFAULT_LIFETIME[s.type];
       if (m < life) continue;
       const canSet = s.type !== "sso";
@@ -378,7 +394,7 @@ class Validator {
         while (cur) {
           if (seen.includes(cur.name)) {
             const cycle = [...seen.slice(seen.indexOf(cur.name)), cur.name].join(" → ");
-            this.fail(`session.${s.name}.source`, `the chain of sources loops: ${cycle}`, `make one of these sessions start from an iam-user, sso, web-identity, saml or roles-anywhere session`);
+            this.fail(`session.${s.name}.source`, `the chain of sources loops: ${cycle}`, `make one of these sessions start from an iam-user, sso, web-identity, saml, roles-anywhere or aws-login session`);
           }
           seen.push(cur.name);
           cur = cur.type === "assume-role" ? cat.sessions.get(cur.source) : undefined;

@@ -3,6 +3,7 @@
 // on a miss.
 import { NO_CATALOG_FIX, sessionNamed } from "../catalog/catalog.ts";
 import { catalogFromTextMemo } from "../catalog/memo.ts";
+import { hopMargins } from "../catalog/types.ts";
 import { catalogPath, cacheDir, stateDir } from "../locations.ts";
 import { currentIdentity } from "../credentials/identity.ts";
 import { CatalogError, catalogMissing, SesameError, UsageError } from "../errors.ts";
@@ -94,16 +95,17 @@ async function serve(args: CredentialProcessArgs, env: Env, call: Call): Promise
     if (!args.renew) (await import("../store/renewal-state.ts")).clearRenewalFailure(loc.stateDir, session.name);
     return got;
   };
+  const margins = hopMargins(session, cat.defaults);
   if (args.renew) {
-    if (await renewInBackground(flight, cat.defaults.refreshMargin, fetch)) took("renewal");
+    if (await renewInBackground(flight, margins.refreshMargin, fetch)) took("renewal");
     return;
   }
   let creds;
   try {
     creds = await singleFlight(flight, {
-      refreshMargin: cat.defaults.refreshMargin,
+      refreshMargin: margins.refreshMargin,
       forceRefresh: !!args.noCache,
-      renewFloor: cat.defaults.renewFloor,
+      renewFloor: margins.renewFloor,
       renewLater: () => startRenewal(args),
       took,
     }, fetch);

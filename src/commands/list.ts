@@ -3,7 +3,7 @@ import { forTerminal } from "../output/sanitize.ts";
 import { writeSync } from "node:fs";
 import { catalogPath, cacheDir, stateDir } from "../locations.ts";
 import { loadCatalogMemo } from "../catalog/load.ts";
-import { accountOf, roleOf, type Catalog, type Session } from "../catalog/types.ts";
+import { accountOf, hopMargins, roleOf, type Catalog, type Session } from "../catalog/types.ts";
 import { chainOf } from "../credentials/identity.ts";
 import { sessionRegion } from "../catalog/catalog.ts";
 import { entryReader } from "../store/cache.ts";
@@ -44,7 +44,7 @@ export async function list(opts: { config?: string; json?: boolean }, env: Env =
 /** Every session's row, everything read through `env` (catalog, cache, keyring, the AWS CLI's SSO cache). */
 export async function listRows(opts: { config?: string }, env: Env): Promise<{ cat: Catalog; rows: ListRow[] }> {
   const cat = await loadCatalogMemo(catalogPath(opts.config, env), stateDir(env));
-  const checks = { hasSecret: secretChecker(cat, env), loginState: loginChecker(cat, env) };
+  const checks = { hasSecret: secretChecker(cat, env), loginState: loginChecker(cat, env), awsLoginState: awsLoginChecker(cat, env) };
   const read = await entryReader({ cacheDir: cacheDir(env), stateDir: stateDir(env) }, cat.sessions.size);
   const identity = identityReader(cat, env, stateDir(env));
   const rows = await Promise.all([...cat.sessions.values()].map(async (s) => renewalOf(await rowFor(cat, s, env, checks, async (s) => read(await identity(s))), s, env, identity)));
@@ -66,14 +66,15 @@ async function renewalOf(row: ListRow, s: Session, env: Env, identity: (s: Sessi
 interface Checks {
   hasSecret: (name: string) => Promise<boolean | undefined>;
   loginState: (ssoName: string) => Promise<LoginState>;
+  awsLoginState: (session: string) => Promise<LoginState>;
 }
 
-async function rowFor(cat: Catalog, s: Session, env: Env, { hasSecret, loginState }: Checks, cachedFor: (s: Session) => Promise<Credentials | undefined>): Promise<ListRow> {
+async function rowFor(cat: Catalog, s: Session, env: Env, { hasSecret, loginState, awsLoginState }: Checks, cachedFor: (s: Session) => Promise<Credentials | undefined>): Promise<ListRow> {
   const base = { name: s.name, type: s.type, account: accountOf(s) ?? null, role: roleOf(s) ?? null, region: sessionRegion(s, cat) ?? null, source: s.type === "assume-role" ? s.source : null };
   const hit = await cachedFor(s);
   const now = Date.now();
   const root = chainOf(cat, s).at(-1)!;
-  if (hit?.expiration && hit.expiration.getTime() - now > cat.defaults.refreshMargin * 1000) {
+  if (hit?.expiration && hit.expiration.getTime() - now > hopMargins(s, cat.defaults).refreshMargin * 1000) {
     // A key deleted with `sesame secret delete` starts a new generation, so its entries are not found at
     // all; one removed from the OS keyring behind sesame's back is caught here: one look-up per IAM user
     // (not per session). Not for the file keyring: opening it costs its scrypt (~65 ms, doubling `list`),
@@ -93,9 +94,14 @@ async function rowFor(cat: Catalog, s: Session, env: Env, { hasSecret, loginStat
     if (login === "needs-login") return { ...base, state: "needs-login", expiration: null, detail: `needs login (sesame login ${root.sso_session})` };
     if (login === "unknown") return { ...base, state: "unknown", expiration: null, detail: "keyring unavailable" };
   }
+  if (root.type === "aws-login") {
+    const login = await awsLoginState(root.name);
+    if (login === "needs-login") return { ...base, state: "needs-login", expiration: null, detail: `needs login (sesame login ${root.name})` };
+    if (login === "unknown") return { ...base, state: "unknown", expiration: null, detail: "keyring unavailable" };
+  }
   if (hit?.expiration) return { ...base, state: "expired", expiration: hit.expiration.toISOString(), detail: hit.expiration.getTime() <= now ? "expired" : `renews now (until ${clock(hit.expiration, now)})` };
   if (s.type === "iam-user") return { ...base, state: "ready", expiration: null, detail: "secret stored" };
-  if (s.type === "sso") return { ...base, state: "ready", expiration: null, detail: "signed in" };
+  if (s.type === "sso" || s.type === "aws-login") return { ...base, state: "ready", expiration: null, detail: "signed in" };
   return { ...base, state: "not-cached", expiration: null, detail: "not cached" };
 }
 
@@ -120,6 +126,20 @@ function loginChecker(cat: Catalog, env: Env): (ssoName: string) => Promise<Logi
       memo.set(ssoName, p);
     }
     return p;
+  };
+}
+
+/** An aws-login session is signed in while its sign-in is stored and younger than AWS's 12 hours. */
+function awsLoginChecker(cat: Catalog, env: Env): (session: string) => Promise<LoginState> {
+  return async (session) => {
+    try {
+      const { openSecretStore } = await import("../store/open-secret-store.ts");
+      const { loadLogin, loginAlive } = await import("../signin/tokens.ts");
+      const rec = await loadLogin(openSecretStore(env, cat.file), session);
+      return rec && loginAlive(rec, Date.now()) ? "ok" : "needs-login";
+    } catch {
+      return "unknown";
+    }
   };
 }
 

@@ -1,6 +1,6 @@
 // Session → Provider: the only switch on session.type. Every hop is wrapped in cached(), so renewing
 // the last hop of a chain does not repeat the first. Loaded only on a cache miss.
-import type { Catalog, Session } from "../catalog/types.ts";
+import { hopMargins, type Catalog, type Session } from "../catalog/types.ts";
 import { SesameError } from "../errors.ts";
 import { assumeRole } from "./assume-role.ts";
 import { cached, type CachedProvider } from "./cached.ts";
@@ -9,6 +9,7 @@ import { ssoRole } from "./sso.ts";
 import { rolesAnywhere } from "./roles-anywhere.ts";
 import { webIdentity } from "./web-identity.ts";
 import { saml } from "./saml.ts";
+import { awsLogin } from "./aws-login.ts";
 import { assumedDirectly, directRole } from "./direct-role.ts";
 import { hopIdentity } from "./identity.ts";
 import type { ChainOptions, Deps, Provider } from "./types.ts";
@@ -28,7 +29,7 @@ export function upstreamFetch(s: Session, cat: Catalog, d: Deps, o: ChainOptions
 
 /** The hop's cached provider, with `drop` for its entry; errors not yet prefixed with the session name. */
 function cachedProviderFor(s: Session, cat: Catalog, d: Deps, o: ChainOptions): CachedProvider {
-  return cached(s.name, hopIdentity(cat, s, d.env, o.generation), d, o, fetcherFor(s, cat, d, o));
+  return cached(s.name, hopIdentity(cat, s, d.env, o.generation), d, { ...o, ...hopMargins(s, cat.defaults, o) }, fetcherFor(s, cat, d, o));
 }
 
 /** What the hop asks AWS for once its cache entry is missing or due. */
@@ -52,6 +53,8 @@ function fetcherFor(s: Session, cat: Catalog, d: Deps, o: ChainOptions): Provide
       return webIdentity(s, cat, d);
     case "saml":
       return saml(s, cat, d);
+    case "aws-login":
+      return awsLogin(s, d, o);
   }
 }
 

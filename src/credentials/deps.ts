@@ -6,6 +6,7 @@ import { NeedsInput } from "../errors.ts";
 import type { SecretStore } from "../store/secret-store.ts";
 import type { StsAdapter } from "../aws/sts-types.ts";
 import type { SsoOidcAdapter, SsoPortalAdapter } from "../aws/sso-types.ts";
+import type { SigninAdapter } from "../aws/signin-types.ts";
 import type { Deps } from "./types.ts";
 import type { Env } from "../types.ts";
 
@@ -14,6 +15,7 @@ export function realDeps(cat: Pick<Catalog, "file">, env: Env = process.env): De
   let sts: Promise<StsAdapter> | undefined;
   let oidc: Promise<SsoOidcAdapter> | undefined;
   let portal: Promise<SsoPortalAdapter> | undefined;
+  let signin: Promise<SigninAdapter> | undefined;
   return {
     now: () => Date.now(),
     env,
@@ -23,6 +25,7 @@ export function realDeps(cat: Pick<Catalog, "file">, env: Env = process.env): De
     sts: () => (sts ??= import("../aws/sts.ts").then((m) => m.stsAdapter(env))),
     ssoOidc: () => (oidc ??= import("../aws/sso-oidc.ts").then((m) => m.ssoOidcAdapter(env))),
     ssoPortal: () => (portal ??= import("../aws/sso.ts").then((m) => m.ssoPortalAdapter(env))),
+    signin: () => (signin ??= import("../aws/signin.ts").then((m) => m.signinAdapter(env))),
     terminal: async () => (await import("../tty.ts")).hasTty(),
     mfaCode: async (serial, session) => {
       const tty = await import("../tty.ts");

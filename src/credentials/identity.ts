@@ -55,6 +55,10 @@ function rootParts(cat: Catalog, s: Session, env: Env, seen: Set<string>, gen: s
       return ["web-identity/1", s.name, s.role_arn, s.web_identity_token_file ?? null, s.web_identity_token_command ?? null, s.role_session_name ?? defaultRoleSessionName(env),
         s.duration_seconds ?? null, stsCallRegion(s, cat), endpointOverride("STS", env) ?? null,
         ...(s.web_identity_token_file || s.web_identity_token_command ? [] : ["github-actions", s.audience ?? "sts.amazonaws.com", env.ACTIONS_ID_TOKEN_REQUEST_URL ?? null])];
+    case "aws-login":
+      // Where its sign-in is kept (keyring, catalog) and the Sign-In endpoint that renews it; a new
+      // sign-in is a new generation (signin/login.ts via commands/login.ts).
+      return ["aws-login/1", s.name, s.login_session ?? null, stsCallRegion(s, cat), endpointOverride("SIGNIN", env) ?? null, ...keyringParts(cat, env)];
     case "saml":
       // The command that prints the assertion, never the assertion.
       return ["saml/1", s.name, s.role_arn, s.principal_arn, s.saml_assertion_command, s.duration_seconds ?? null, stsCallRegion(s, cat), endpointOverride("STS", env) ?? null];

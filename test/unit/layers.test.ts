@@ -13,7 +13,7 @@ export const LAYERS: string[][] = [
   ["src/catalog/"],
   ["src/store/"],
   ["src/aws/", "src/rolesanywhere/"],
-  ["src/sso/"],
+  ["src/sso/", "src/signin/"],
   ["src/credentials/"],
   ["src/awsconfig/", "src/console/", "src/server/", "src/curl/"],
   ["src/commands/"],

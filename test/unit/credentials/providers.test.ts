@@ -85,6 +85,7 @@ function world(over: { sts?: Partial<StsAdapter>; oidc?: Partial<SsoOidcAdapter>
     sts: async () => recorded<StsAdapter>("sts", over.sts),
     ssoOidc: async () => recorded<SsoOidcAdapter>("oidc", over.oidc),
     ssoPortal: async () => recorded<SsoPortalAdapter>("portal", over.portal),
+    signin: unexpected("signin"),
     mfaCode: unexpected("mfaCode"),
     terminal: async () => over.terminal ?? false,
   };
