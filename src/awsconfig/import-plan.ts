@@ -16,6 +16,8 @@
 //                                               sso-session with the same start URL and region, or a new one
 //                                               named after the profile: one sign-in per portal, not one per
 //                                               profile.
+//   login_session (`aws login`)               → type "aws-login" (region carried over, share_with_aws_cli =
+//                                               true); the command takes over the CLI's valid token
 //   aws_session_token                         → reported (temporary keys: nothing long-lived to move)
 //   aws_access_key_id + aws_secret_access_key → type "iam-user"; the key goes to the keyring (mfa_serial and
 //                                               region carried over)
@@ -43,7 +45,7 @@ export interface StaticKey {
   file: "config" | "credentials";
 }
 
-export type TomlValue = string | number;
+export type TomlValue = string | number | boolean;
 
 export type ProfileOutcome =
   /** a new session appended to the catalog */
@@ -168,6 +170,7 @@ type Draft =
   | { kind: "sso"; profile: string; ssoRef: SsoRef; table: Record<string, TomlValue>; notes: string[] }
   | { kind: "iam-user"; profile: string; key: StaticKey; table: Record<string, TomlValue>; notes: string[] }
   | { kind: "web-identity"; profile: string; table: Record<string, TomlValue>; notes: string[] }
+  | { kind: "aws-login"; profile: string; table: Record<string, TomlValue>; notes: string[] }
   | { kind: "skip"; profile: string; reason: string; fix?: string };
 
 type SsoRef = { named: string } | { legacy: { startUrl: string; region: string; profile: string } };
@@ -239,6 +242,14 @@ function translate(p: AwsProfile, margin: number): Draft {
     return { kind: "sso", profile: p.name, ssoRef, table, notes: [] };
   }
 
+  if (has("login_session")) {
+    // `aws login` (AWS CLI 2.32+): the console sign-in. Shared with the AWS CLI, as it was: the command
+    // takes the CLI's valid token over, and each tool then uses what the other refreshed.
+    const table: Record<string, TomlValue> = { type: "aws-login", login_session: opt(p, "login_session")!, share_with_aws_cli: true };
+    copyOptional(p, table, ["region"]);
+    return { kind: "aws-login", profile: p.name, table, notes: ["the AWS CLI's sign-in (~/.aws/login/cache) is shared: sesame and aws keep it current for each other"] };
+  }
+
   if (TOKEN_OPTIONS.some(has)) return skip("holds temporary keys (aws_session_token): nothing long-lived to move", "they expire by themselves; delete the profile when you no longer need it");
 
   if (has(KEY_ID_OPTION) || has(SECRET_OPTION)) {
@@ -275,6 +286,8 @@ function sameAs(existing: Session, d: Exclude<Draft, { kind: "skip" }>, sourceSe
       return existing.sso_account_id === d.table.sso_account_id && existing.sso_role_name === d.table.sso_role_name;
     case "web-identity":
       return existing.role_arn === d.table.role_arn && existing.web_identity_token_file === d.table.web_identity_token_file;
+    case "aws-login":
+      return existing.login_session === d.table.login_session;
     default:
       return false;
   }
@@ -481,7 +494,7 @@ function render(base: string, eol: string, sso: SsoSessionOutcome[], profiles: P
     if (lines.length && lines.at(-1) !== "" && !lines.at(-1)!.startsWith("#")) lines.push("");
     const from = baseLines + lines.length + 1;
     lines.push(`[${kind}.${tomlKey(name)}]`);
-    for (const [k, v] of Object.entries(table)) lines.push(`${k} = ${typeof v === "number" ? String(v) : tomlString(v)}`);
+    for (const [k, v] of Object.entries(table)) lines.push(`${k} = ${typeof v === "string" ? tomlString(v) : String(v)}`);
     blocks.push({ kind, name, from, to: baseLines + lines.length });
   };
   for (const o of ssoCreates) emit("sso-session", o.name, o.table);

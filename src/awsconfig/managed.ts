@@ -41,6 +41,7 @@ export const CREDENTIAL_KEYS = new Set([
   "aws_access_key_id", "aws_secret_access_key", "aws_session_token", "aws_security_token",
   "role_arn", "source_profile", "credential_source", "external_id", "role_session_name", "duration_seconds", "mfa_serial",
   "web_identity_token_file", "sso_session", "sso_start_url", "sso_region", "sso_account_id", "sso_role_name", "sso_registration_scopes",
+  "login_session",
 ]);
 
 export interface WantedProfile {

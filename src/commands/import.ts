@@ -21,6 +21,7 @@ import { EXIT, SesameError, UsageError } from "../errors.ts";
 import { writeFileAtomic } from "../runtime/files.ts";
 import { forgetRoot } from "../credentials/forget.ts";
 import { getAccessKey, maskKeyId, setAccessKey } from "../store/iam-user-keys.ts";
+import { sessionRegion } from "../catalog/catalog.ts";
 import type { SecretStore } from "../store/secret-store.ts";
 import { profilesSync } from "./profiles-sync.ts";
 import { sesameArgv, syncOptionsOf, wantedProfilesOf } from "../awsconfig/wanted-profiles.ts";
@@ -108,6 +109,26 @@ export async function importCommand(opts: ImportOptions, env: Env = process.env)
     await setAccessKey(st, p.session, { accessKeyId: p.key.accessKeyId, secretAccessKey: p.key.secretAccessKey });
     await forgetRoot(plan.catalog, `iam-user:${p.session}`, env, { cacheDir: cacheDir(env), stateDir: stateDir(env) });
     say(`import: stored the key ${maskKeyId(p.key.accessKeyId)} of "${p.session}" in the ${st.kind === "os" ? "OS keyring" : "file keyring"}`);
+  }
+
+  // 1b. aws-login sessions: a sign-in the AWS CLI holds for that identity is taken over (the keyring gets
+  //     a copy; the CLI keeps its file, which both keep current: share_with_aws_cli).
+  for (const p of plan.profiles) {
+    if ((p.kind !== "create" && p.kind !== "already") || p.type !== "aws-login") continue;
+    const s = plan.catalog.sessions.get(p.session);
+    if (s?.type !== "aws-login" || !s.login_session) continue;
+    const { readAwsCliLogin } = await import("../signin/aws-cli-cache.ts");
+    const { loadLogin, saveLogin } = await import("../signin/tokens.ts");
+    const st = await openStore();
+    if (await loadLogin(st, s.name)) continue; // signed in already: never replaced by an import
+    const cli = readAwsCliLogin(s.login_session, sessionRegion(s, plan.catalog) ?? "us-east-1", env);
+    if (!cli) {
+      say(`import: "${s.name}" has no sign-in in the AWS CLI's cache to take over: run sesame login ${s.name}`);
+      continue;
+    }
+    await saveLogin(st, s.name, cli);
+    await forgetRoot(plan.catalog, `aws-login:${s.name}`, env, { cacheDir: cacheDir(env), stateDir: stateDir(env) });
+    say(`import: took over the AWS CLI's sign-in of "${s.name}" (${s.login_session})`);
   }
 
   // 2. The catalog: appended, after checking nobody edited it meanwhile.

@@ -114,6 +114,33 @@ describe("aws-login: sign-in on this machine, credentials, renewal", () => {
   });
 });
 
+describe("aws-login: renewal ahead of expiry", () => {
+  let w: World & { loginCache: string };
+  beforeAll(async () => {
+    w = await loginWorld();
+    w.emu.configureLogin({ credentialSeconds: 200 }); // inside the 5-minute margin at once, above the 1-minute floor
+  });
+  afterAll(() => w.stop());
+
+  test("a call inside the margin is served at once and renews in the background; the next call gets the renewed credentials", async () => {
+    expect((await consoleLogin(w, "web")).code).toBe(0);
+    const first = parseProcessOutput((await w.run(["credential-process", "web"])).stdout); // renewed while it waited (200 s < 5 min)
+    const before = refreshes(w).length;
+    const second = await w.run(["credential-process", "web", "--verbose"]);
+    expect(second.code).toBe(0);
+    expect(parseProcessOutput(second.stdout).AccessKeyId).toBe(first.AccessKeyId); // served, not waited for
+    expect(second.stderr).toContain("stale served, renewal started");
+    for (let i = 0; i < 100 && refreshes(w).length === before; i++) await Bun.sleep(100);
+    for (let i = 0; i < 50; i++) {
+      const third = parseProcessOutput((await w.run(["credential-process", "web"])).stdout);
+      if (third.AccessKeyId !== first.AccessKeyId) break;
+      if (i === 49) throw new Error("the background renewal never landed");
+      await Bun.sleep(100);
+    }
+    expect(refreshes(w).slice(before).every((c) => c.status === 200)).toBe(true);
+  });
+});
+
 describe("aws-login: the cross-device flow, identities, errors", () => {
   let w: World & { loginCache: string };
   beforeAll(async () => {
@@ -209,6 +236,24 @@ describe("aws-login: sharing the sign-in with the AWS CLI and SDKs", () => {
     // and the file is current again for the next tool
     const after = JSON.parse(readFileSync(file, "utf8"));
     expect(after.accessToken.accessKeyId).toBe(parseProcessOutput(r.stdout).AccessKeyId);
+  });
+
+  test("import turns a login_session profile into an aws-login session and takes the CLI's sign-in over", async () => {
+    const other = join(w.home, "other.toml");
+    writeFileSync(join(w.home, ".aws", "config"), `[profile console]\nlogin_session = ${CONSOLE_DEV}\nregion = us-east-1\n`);
+    const r = await w.run(["import", "--config", other, "--yes"]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain(`took over the AWS CLI's sign-in of "console" (${CONSOLE_DEV})`);
+    const text = readFileSync(other, "utf8");
+    expect(text).toContain('[session.console]\ntype = "aws-login"');
+    expect(text).toContain("share_with_aws_cli = true");
+    // the profile now runs sesame, and login_session is gone from it (nothing wins over credential_process)
+    const config = readFileSync(join(w.home, ".aws", "config"), "utf8");
+    expect(config).toContain("credential_process");
+    expect(config).not.toContain("login_session");
+    const c = await w.run(["credential-process", "console", "--config", other, "--no-cache"]);
+    expect(c.code).toBe(0);
+    expect(refreshes(w).at(-1)!.status).toBe(200);
   });
 
   test("logout removes the CLI's file when it holds this sign-in", async () => {

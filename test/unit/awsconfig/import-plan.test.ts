@@ -83,6 +83,13 @@ describe("translation table", () => {
       profile: "wi",
       table: { type: "web-identity", role_arn: "arn:aws:iam::222222222222:role/CI", web_identity_token_file: "/var/run/token", role_session_name: "ci", duration_seconds: 7200, region: "us-east-2" },
     },
+    {
+      name: "login_session (aws login) → aws-login, shared with the AWS CLI",
+      config: "[profile console]\nlogin_session = arn:aws:iam::123456789012:user/dev\nregion = eu-west-3\n",
+      profile: "console",
+      table: { type: "aws-login", login_session: "arn:aws:iam::123456789012:user/dev", share_with_aws_cli: true, region: "eu-west-3" },
+    },
+    { name: "login_session that is not a console identity", config: "[profile c]\nlogin_session = arn:aws:iam::123456789012:role/R\n", profile: "c", skip: /is not the ARN of a console identity/ },
     { name: "web_identity_token_file with source_profile", config: "[profile wi]\nrole_arn = arn:aws:iam::222222222222:role/CI\nweb_identity_token_file = /var/run/token\nsource_profile = a\n", credentials: keys("a"), profile: "wi", skip: /both source_profile and web_identity_token_file/ },
     { name: "role_arn alone", config: "[profile r]\nrole_arn = arn:aws:iam::222222222222:role/R\n", profile: "r", skip: /without source_profile or credential_source/ },
     { name: "source_profile and credential_source together", config: "[profile r]\nrole_arn = arn:aws:iam::222222222222:role/R\nsource_profile = a\ncredential_source = Environment\n", profile: "r", skip: /both source_profile and credential_source/ },
