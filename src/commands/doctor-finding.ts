@@ -3,7 +3,7 @@
 export type Status = "ok" | "warn" | "fail";
 
 export interface Finding {
-  check: "catalog" | "keyring" | "keys" | "profiles" | "credentials-file" | "clock" | "cache" | "sso" | "roots";
+  check: "catalog" | "keyring" | "keys" | "profiles" | "credentials-file" | "clock" | "cache" | "sso" | "aws-login" | "roots";
   status: Status;
   message: string;
   fix?: string;

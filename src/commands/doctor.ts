@@ -88,6 +88,9 @@ export async function doctor(opts: { config?: string; json?: boolean }, env: Env
   // 8. IAM Identity Center sign-ins.
   if (cat && cat.ssoSessions.size) await checkSso(cat, env, deps.now(), keyringOk, add);
 
+  // 8b. AWS console sign-ins (aws-login sessions).
+  if (cat && keyringOk) await (await import("./doctor-logins.ts")).checkLogins(cat, env, deps.now(), add);
+
   // 9. Token files and catalog commands (web identity, mfa_process, SAML).
   if (cat) (await import("./doctor-roots.ts")).checkRoots(cat, env, add);
 

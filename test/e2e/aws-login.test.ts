@@ -4,11 +4,11 @@
 // CLI's login cache shared both ways (the official SDK provider refreshing through it in between), and the
 // refusals (revoked, ended after 12 hours, another identity, a wrong code) in one line with the fix.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { createHash } from "node:crypto";
 import { fromLoginCredentials } from "@aws-sdk/credential-provider-login";
-import { parseProcessOutput, type World } from "./harness.ts";
+import { DENO_SESAME, parseProcessOutput, type World } from "./harness.ts";
 import { CONSOLE_DEV, consoleLogin, LOGIN_CATALOG, LOGIN_ROLE, loginWorld } from "./aws-login-harness.ts";
 
 const cacheFileFor = (dir: string, arn: string) => join(dir, `${createHash("sha256").update(arn).digest("hex")}.json`);
@@ -33,6 +33,11 @@ describe("aws-login: sign-in on this machine, credentials, renewal", () => {
     expect(r.stderr).toContain('aws-login session "web" is not signed in');
     expect(r.stderr).toContain("sesame login web");
     expect(r.stderr.trim().split("\n")).toHaveLength(1);
+    const doc = JSON.parse((await w.run(["doctor", "--json"])).stdout) as { findings: { check: string; status: string; message: string; fix?: string }[] };
+    const f = doc.findings.find((x) => x.check === "aws-login")!;
+    expect(f.status).toBe("warn");
+    expect(f.message).toContain('"web": not signed in');
+    expect(f.fix).toBe("run: sesame login web");
   });
 
   test("sesame login: the browser flow with PKCE and DPoP; the page says signed in; no secret on the terminal", async () => {
@@ -56,6 +61,20 @@ describe("aws-login: sign-in on this machine, credentials, renewal", () => {
     expect(sessions[0]!.loginSession).toBe(CONSOLE_DEV);
     // not shared: no AWS CLI cache file was written
     expect(existsSync(cacheFileFor(w.loginCache, CONSOLE_DEV))).toBe(false);
+    const doc = JSON.parse((await w.run(["doctor", "--json"])).stdout) as { findings: { check: string; status: string; message: string }[] };
+    const f = doc.findings.find((x) => x.check === "aws-login")!;
+    expect(f.status).toBe("ok");
+    expect(f.message).toContain(`"web": signed in as ${CONSOLE_DEV}`);
+    expect(f.message).toContain("renewable until about");
+  });
+
+  test("the source also runs under Deno: a renewal with the SDK's Sign-In client and a DPoP proof", async () => {
+    const before = refreshes(w).length;
+    const r = await w.run(["credential-process", "web", "--no-cache"], { bin: DENO_SESAME });
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    expect(parseProcessOutput(r.stdout).AccessKeyId).toMatch(/^ASIA/);
+    expect(refreshes(w).slice(before).map((c) => c.status)).toEqual([200]);
   });
 
   test("credential-process serves the sign-in's credentials; a role chains from them", async () => {
@@ -84,7 +103,7 @@ describe("aws-login: sign-in on this machine, credentials, renewal", () => {
     expect(got.map((c) => c.status)).toEqual([200, 200]);
     const ids = [first.AccessKeyId, parseProcessOutput(a.stdout).AccessKeyId, parseProcessOutput(b.stdout).AccessKeyId];
     expect(new Set(ids).size).toBe(3);
-    expect(w.emu.loginSessions()[0]!.refreshCount).toBe(2);
+    expect(w.emu.loginSessions()[0]!.refreshCount).toBe(3); // with the Deno run's
   });
 
   test("ten parallel renewals spend the refresh token once each, in turn: none is refused", async () => {
@@ -254,6 +273,16 @@ describe("aws-login: sharing the sign-in with the AWS CLI and SDKs", () => {
     const c = await w.run(["credential-process", "console", "--config", other, "--no-cache"]);
     expect(c.code).toBe(0);
     expect(refreshes(w).at(-1)!.status).toBe(200);
+  });
+
+  test("doctor warns when the AWS CLI's copy is readable by others", async () => {
+    const file = cacheFileFor(w.loginCache, CONSOLE_DEV);
+    chmodSync(file, 0o644);
+    const doc = JSON.parse((await w.run(["doctor", "--json"])).stdout) as { findings: { check: string; status: string; message: string; fix?: string }[] };
+    const f = doc.findings.find((x) => x.check === "aws-login" && x.status === "warn")!;
+    expect(f.message).toContain("readable by others (mode 644)");
+    expect(f.fix).toBe(`chmod 600 ${file}`);
+    chmodSync(file, 0o600);
   });
 
   test("logout removes the CLI's file when it holds this sign-in", async () => {
