@@ -239,6 +239,37 @@ describe("code exchange and refresh", () => {
     const next = await postToken(emu, refreshBody(onDisk.refreshToken), proof(emu, key));
     expect(next.status).toBe(200);
   });
+
+  test("the provider finds the emulator through AWS_ENDPOINT_URL_SIGNIN too", async () => {
+    const loginSession = "arn:aws:iam::123456789012:user/EnvEndpoint";
+    const { key, tokens } = await signIn(emu, { loginSession });
+    const cacheDir = process.env.AWS_LOGIN_CACHE_DIRECTORY!;
+    mkdirSync(cacheDir, { recursive: true });
+    const file = join(cacheDir, `${createHash("sha256").update(loginSession).digest("hex")}.json`);
+    writeFileSync(
+      file,
+      JSON.stringify({
+        accessToken: { ...tokens.accessToken, accountId: "123456789012", expiresAt: new Date(Date.now() - 1000).toISOString() },
+        tokenType: "aws_sigv4",
+        clientId: SAME_DEVICE_CLIENT_ID,
+        refreshToken: tokens.refreshToken,
+        dpopKey: key.privateKey.export({ format: "pem", type: "sec1" }),
+      }),
+    );
+    const configFile = join(dir, "config-env");
+    writeFileSync(configFile, `[profile q]\nlogin_session = ${loginSession}\nregion = ${REGION}\n`);
+    const saved = process.env.AWS_ENDPOINT_URL_SIGNIN;
+    process.env.AWS_ENDPOINT_URL_SIGNIN = emu.url;
+    try {
+      const creds = await fromLoginCredentials({ profile: "q", filepath: join(dir, "credentials-absent"), configFilepath: configFile })();
+      const who = await stsWith(emu, creds).send(new GetCallerIdentityCommand({}));
+      expect(who.Arn).toBe(loginSession);
+    } finally {
+      if (saved === undefined) delete process.env.AWS_ENDPOINT_URL_SIGNIN;
+      else process.env.AWS_ENDPOINT_URL_SIGNIN = saved;
+    }
+    expect(JSON.parse(readFileSync(file, "utf8")).refreshToken).not.toBe(tokens.refreshToken);
+  });
 });
 
 /** Sends a /v1/token call that must be refused with this exception, error and message (substring). */
