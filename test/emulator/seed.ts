@@ -1,5 +1,6 @@
 // Seed files preload a runnable emulator (main.ts --seed) or startEmulator({ seed }) with users, roles and MFA
 // devices, so a demo or shell script can rely on fixed names (and, if given, fixed keys).
+import type { LoginConfig } from "./signin-oauth-state.ts";
 import type { SsoAccountInput, SsoConfig } from "./sso-state.ts";
 import type { EmulatorState, RoleInput, UserInput } from "./state.ts";
 
@@ -11,6 +12,8 @@ export interface Seed {
   credentialLifetimeSeconds?: number;
   /** IAM Identity Center: accounts assigned to the user, and the settings of POST /_emulator/sso/config. */
   sso?: SsoConfig & { accounts?: SsoAccountInput[] };
+  /** AWS Sign-In OAuth (`aws login`): the settings of POST /_emulator/signin/config. */
+  signin?: LoginConfig;
 }
 
 export interface SeededUser {
@@ -40,5 +43,6 @@ export function applySeed(state: EmulatorState, seed: Seed): SeededUser[] {
     state.sso.configure(config);
     for (const account of accounts ?? []) state.sso.addAccount(account);
   }
+  if (seed.signin) state.signin.configure(seed.signin);
   return users;
 }

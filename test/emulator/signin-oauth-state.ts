@@ -263,7 +263,8 @@ export class LoginState {
     return {
       accessToken: { accessKeyId: cred.accessKeyId, secretAccessKey: cred.secretAccessKey, sessionToken: cred.sessionToken },
       tokenType: "aws_sigv4",
-      expiresIn: Math.max(0, Math.round((cred.expiration.getTime() - now.getTime()) / 1000)),
+      // Whole seconds from the issue second, as the expiration itself is counted (EmulatorState.issueTemporary).
+      expiresIn: Math.max(0, Math.round((cred.expiration.getTime() - Math.floor(cred.issuedAt.getTime() / 1000) * 1000) / 1000)),
       refreshToken,
     };
   }
