@@ -4,7 +4,7 @@
 // CLI's login cache shared both ways (the official SDK provider refreshing through it in between), and the
 // refusals (revoked, ended after 12 hours, another identity, a wrong code) in one line with the fix.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { chmodSync, existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { createHash } from "node:crypto";
 import { fromLoginCredentials } from "@aws-sdk/credential-provider-login";
@@ -111,6 +111,22 @@ describe("aws-login: sign-in on this machine, credentials, renewal", () => {
     const runs = await Promise.all(Array.from({ length: 10 }, () => w.run(["credential-process", "web", "--no-cache"])));
     expect(runs.map((r) => r.code)).toEqual(Array(10).fill(0));
     expect(refreshes(w).slice(before).every((c) => c.status === 200)).toBe(true);
+  });
+
+  test("no refresh token, DPoP key or credentials in a plain file under HOME, nor in --verbose output", async () => {
+    const v = await w.run(["credential-process", "web", "--no-cache", "--verbose"]);
+    expect(v.code).toBe(0);
+    const secrets = [...w.emu.state.signin.refreshTokens.keys()];
+    expect(secrets.length).toBeGreaterThan(3);
+    const key = parseProcessOutput(v.stdout).SecretAccessKey;
+    for (const t of [...secrets, key]) expect(v.stderr).not.toContain(t);
+    const files = (dir: string): string[] =>
+      readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? files(join(dir, e.name)) : e.isFile() ? [join(dir, e.name)] : []));
+    for (const f of files(w.home)) {
+      const text = readFileSync(f).toString("latin1");
+      expect(text).not.toContain("PRIVATE KEY");
+      for (const t of [...secrets, key]) expect(text.includes(t) ? f : "").toBe("");
+    }
   });
 
   test("a revoked sign-in (password changed) is one line with the fix, exit 4", async () => {
