@@ -1,6 +1,7 @@
 // npm run demo: sesame's main job end to end, on this machine alone. Builds dist/sesame, starts the local
 // AWS emulator, stores a demo IAM user's key in a temporary (encrypted) file keyring, resolves the chain
-// alice → dev → prod through `credential_process`, and shows the credentials reaching a real AWS SDK call.
+// alice → dev → prod through `credential_process`, shows the credentials reaching a real AWS SDK call, and
+// signs in with an AWS console identity (`aws login`, the emulator's AWS Sign-In answering for the browser).
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -44,6 +45,9 @@ type = "assume-role"
 source = "dev"
 role_arn = "arn:aws:iam::333333333333:role/Deploy"
 external_id = "demo-ext"
+
+[session.console]          # the AWS console identity (aws login): 15-minute credentials renewed for 12 hours
+type = "aws-login"
 `,
 );
 const awsConfig = join(home, ".aws", "config");
@@ -60,6 +64,7 @@ Object.assign(process.env, {
   SESAME_KEYRING: "file",
   SESAME_FILE_PASSPHRASE: `demo-${Math.random().toString(36).slice(2)}`,
   AWS_ENDPOINT_URL_STS: emu.url,
+  AWS_ENDPOINT_URL_SIGNIN: emu.url,
   AWS_CONFIG_FILE: awsConfig,
   AWS_SHARED_CREDENTIALS_FILE: join(home, ".aws", "credentials"),
 });
@@ -122,6 +127,28 @@ try {
     const r = await run("/usr/bin/aws", ["sts", "get-caller-identity", "--profile", "prod", "--endpoint-url", emu.url, "--output", "text", "--query", "Arn"]);
     say(r.status === 0 ? `aws sts get-caller-identity → ${r.stdout.trim()}` : `aws failed: ${r.stderr.trim()}`);
   }
+
+  step("the AWS console identity: sesame login console (the demo plays the browser and its sign-in page)");
+  say(`$ sesame login console --no-browser`);
+  const login = await new Promise<{ status: number; stderr: string }>((res, rej) => {
+    const child = spawn(bin, ["login", "console", "--no-browser"], { stdio: ["ignore", "pipe", "pipe"] });
+    let stderr = "";
+    let answered = false;
+    child.stderr.on("data", (d) => {
+      stderr += d;
+      const m = /(http:\/\/127\.0\.0\.1:\d+\/v1\/authorize\?\S+)/.exec(stderr);
+      if (m && !answered) {
+        answered = true;
+        // the person signs in to the console; the browser is sent back to sesame's loopback address
+        void fetch(emu.completeLogin(m[1]!)).then((r) => r.text());
+      }
+    });
+    child.on("error", rej);
+    child.on("close", (code) => res({ status: code ?? 1, stderr }));
+  });
+  process.stdout.write(login.stderr.split("\n").filter((l) => !l.includes("/v1/authorize?")).join("\n"));
+  if (login.status !== 0) throw new Error(`sesame login exited with ${login.status}`);
+  await sesame(["whoami", "console"]);
 
   step("sesame list");
   await sesame(["list"]);
