@@ -80,16 +80,23 @@ async function githubActionsToken(s: WebIdentitySession, env: Record<string, str
   }
   u.searchParams.set("audience", s.audience ?? DEFAULT_AUDIENCE);
   const where = `the GitHub Actions token service at ${u.host}`;
-  let res: Response;
+  // As every request sesame makes: HTTPS_PROXY / NO_PROXY and AWS_CA_BUNDLE honoured, the answer capped,
+  // no redirect followed (a 3xx is an error below).
+  const { boundedFetch, viaProxy } = await import("../aws/http.ts");
+  let res;
   try {
-    res = await fetch(u, { headers: { Authorization: `Bearer ${bearer}`, Accept: "application/json" }, signal: AbortSignal.timeout(GITHUB_TIMEOUT_MS), redirect: "error" });
+    res = await boundedFetch(u.toString(), { method: "GET", headers: { Authorization: `Bearer ${bearer}`, Accept: "application/json" }, signal: AbortSignal.timeout(GITHUB_TIMEOUT_MS) }, env);
   } catch (e) {
+    if (e instanceof SesameError) throw e; // an unreadable AWS_CA_BUNDLE
     const name = (e as Error).name;
-    const what = name === "TimeoutError" || name === "AbortError" ? `did not answer within ${GITHUB_TIMEOUT_MS / 1000} s` : `cannot be reached (${forTerminal(((e as Error).message ?? "").split("\n")[0]!.slice(0, 120))})`;
-    throw tokenError(s, `${where} ${what}`, `try again; check the runner's network`);
+    const what =
+      name === "TimeoutError" || name === "AbortError" ? `did not answer within ${GITHUB_TIMEOUT_MS / 1000} s`
+      : name === "ResponseTooLarge" ? `${(e as Error).message}: more than a token can be`
+      : `cannot be reached${viaProxy(e)} (${forTerminal(((e as Error).message ?? "").split("\n")[0]!.slice(0, 120))})`;
+    throw tokenError(s, `${where} ${what}`, viaProxy(e) ? `check the proxy (HTTPS_PROXY, NO_PROXY) and the runner's network` : `try again; check the runner's network`);
   }
-  const text = (await res.text()).slice(0, 65536);
-  if (!res.ok) {
+  const text = new TextDecoder().decode(res.body).slice(0, 65536);
+  if (res.status < 200 || res.status > 299) {
     const fix = res.status === 401 || res.status === 403 ? `give the job "permissions: id-token: write" (ACTIONS_ID_TOKEN_REQUEST_TOKEN was refused)` : `try again; GitHub may be having trouble (https://www.githubstatus.com)`;
     throw tokenError(s, `${where} answered HTTP ${res.status}`, fix);
   }

@@ -237,6 +237,18 @@ describe("the GitHub Actions token service", () => {
   });
 });
 
+describe("the GitHub Actions token service, through a proxy", () => {
+  test("the token request goes through HTTP(S)_PROXY like every request sesame makes; a dead proxy is named", async () => {
+    clearCache();
+    const r = await w.run(["credential-process", "gha"], { env: { ACTIONS_ID_TOKEN_REQUEST_URL: ghUrl, ACTIONS_ID_TOKEN_REQUEST_TOKEN: GH_BEARER, HTTP_PROXY: "http://127.0.0.1:1", NO_PROXY: undefined } });
+    expect(r.code).toBe(4);
+    expect(r.stderr.trim().split("\n")).toHaveLength(1);
+    expect(r.stderr).toContain("the GitHub Actions token service at 127.0.0.1");
+    expect(r.stderr).toContain("through the proxy http://127.0.0.1:1");
+    expect(r.stderr).not.toContain(GH_BEARER);
+  });
+});
+
 describe("list and import", () => {
   test("list shows a cached web-identity session with its expiry", async () => {
     writeFileSync(tokenFile, jwt({ aud: "sts.amazonaws.com" }));
