@@ -7,7 +7,8 @@
 // setting the SDK would otherwise load from them (endpoint_url, services, retry_mode, max_attempts,
 // use_fips_endpoint, defaults_mode, sdk_ua_app_id, credentials …) is given explicitly, and configured
 // endpoint URLs are ignored (sesame decides its endpoints itself: aws/endpoints.ts). Checked against the
-// SDK's runtimeConfig.js of client-sts, client-sso and client-sso-oidc; test/e2e/network.test.ts shows it.
+// SDK's runtimeConfig.js of client-sts, client-sso, client-sso-oidc and nested-clients/signin;
+// test/e2e/network.test.ts shows it.
 import { ConfiguredRetryStrategy } from "@smithy/core/retry";
 import { SesameHttpHandler } from "./http.ts";
 import type { Env } from "../types.ts";
