@@ -54,8 +54,14 @@ export async function recordAccess(stateDir: string, env: Env, r: { session: str
     }
     try {
       fs.writeSync(fd, JSON.stringify(rec) + "\n");
-      // rotated by whoever crosses the cap; a second writer racing it only starts the new file a line later
-      if (fs.fstatSync(fd).size > capBytes) fs.renameSync(file, `${file}.1`);
+      // Rotated by whoever crosses the cap — but only while the name still leads to the file this writer
+      // wrote to: a second writer that crossed it too would otherwise rename the fresh file a third one
+      // just started over the full one, losing a whole megabyte of record.
+      const mine = fs.fstatSync(fd);
+      if (mine.size > capBytes) {
+        const named = fs.statSync(file, { throwIfNoEntry: false });
+        if (named && named.ino === mine.ino && named.dev === mine.dev) fs.renameSync(file, `${file}.1`);
+      }
     } finally {
       fs.closeSync(fd);
     }
