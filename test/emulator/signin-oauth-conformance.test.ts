@@ -703,6 +703,20 @@ describe("the nested SigninClient (what the SDK's login provider uses) parses th
   });
 });
 
+describe("faults of the raw service", () => {
+  test("a babbling token endpoint and a failing authorize page", async () => {
+    emu.faults.hugeBody("CreateOAuth2Token", 1 << 20, 1, "signin");
+    const res = await fetch(`${emu.url}/v1/token`, { method: "POST", body: "{}" });
+    expect(res.status).toBe(200);
+    expect((await res.arrayBuffer()).byteLength).toBe(1 << 20);
+    emu.faults.serverError("Authorize", 1, "ServiceUnavailable", "signin");
+    const { challenge } = pkce();
+    const url = authorizeUrl(emu, SAME_DEVICE_CLIENT_ID, "http://127.0.0.1:5000/oauth/callback", challenge, randomUUID());
+    expect((await fetch(url)).status).toBe(503);
+    expect((await fetch(url)).status).toBe(200);
+  });
+});
+
 describe("the control API (for external drivers such as the demo)", () => {
   const control = async (method: string, path: string, body?: unknown) => {
     const res = await fetch(`${emu.url}/_emulator${path}`, { method, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
