@@ -62,6 +62,8 @@ const CASES: [string[], string[]][] = [
   [["sesame", "env", "alice", "--shell", "p"], ["powershell"]],
   [["sesame", "profiles", "sync", "--d"], ["--dry-run"]],
   [["sesame", "completion", "z"], ["zsh"]],
+  [["sesame", "login", "dev"], ["dev-admin"]],
+  [["sesame", "login", "dev-admin", "--rem"], ["--remote"]],
 ];
 const words = (c: string[]) => c.map((w) => (w === "SESSIONS" ? join(dir, "sessions.toml") : w));
 
