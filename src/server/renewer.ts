@@ -13,6 +13,8 @@ export type Fetch = (name: string) => Promise<Credentials>;
 export interface RenewerOptions {
   /** the catalog's refresh_margin, seconds */
   marginSeconds: number;
+  /** a session's own margin when it differs (aws-login: 5 minutes, catalog/types.ts hopMargins) */
+  marginFor?: (name: string) => number;
   now?: () => number;
   /** one line for the server's terminal (never a secret) */
   report?: (line: string) => void;
@@ -92,10 +94,14 @@ export class Renewer {
     return e;
   }
 
+  private marginOf(name: string | undefined): number {
+    return name !== undefined && this.opts.marginFor ? this.opts.marginFor(name) : this.opts.marginSeconds;
+  }
+
   private usable(e: Entry): boolean {
     if (!e.creds) return false;
     if (!e.creds.expiration) return true;
-    return e.creds.expiration.getTime() - this.now() > Math.min(MIN_USEFUL_MS, (this.opts.marginSeconds * 1000) / 4);
+    return e.creds.expiration.getTime() - this.now() > Math.min(MIN_USEFUL_MS, (this.marginOf(e.name) * 1000) / 4);
   }
 
   private refresh(e: Entry): Promise<void> {
@@ -112,7 +118,7 @@ export class Renewer {
         if (e.reported) this.report(`sesame: session ${e.name}: credentials are being served again`);
         e.reported = undefined;
         log("server renewed", { session: e.name, expires: creds.expiration });
-        this.schedule(e, this.renewDelay(creds));
+        this.schedule(e, this.renewDelay(creds, e.name));
       },
       (err: unknown) => {
         e.error = err;
@@ -128,10 +134,10 @@ export class Renewer {
   }
 
   /** Just inside the refresh margin; credentials that live less than the margin are renewed at half-life. */
-  renewDelay(c: Credentials): number | undefined {
+  renewDelay(c: Credentials, name?: string): number | undefined {
     if (!c.expiration) return undefined; // long-lived: nothing to renew
     const left = c.expiration.getTime() - this.now();
-    const margin = this.opts.marginSeconds * 1000;
+    const margin = this.marginOf(name) * 1000;
     const d = left > margin ? left - margin + INSIDE_MARGIN_MS : left / 2;
     return Math.max(d, INSIDE_MARGIN_MS);
   }

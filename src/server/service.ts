@@ -5,7 +5,7 @@ import { sessionRegion } from "../catalog/catalog.ts";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { Catalog } from "../catalog/types.ts";
+import { hopMargins, type Catalog } from "../catalog/types.ts";
 import { sessionNamed } from "../catalog/load.ts";
 import { writeFileAtomic } from "../runtime/files.ts";
 import { containerPath, containerRoute, type ServedSession } from "./container-route.ts";
@@ -56,7 +56,7 @@ export async function startService(cat: Catalog, names: readonly string[], opts:
   const host = loopbackHost(opts.bind);
   const sessions = names.map((n) => sessionNamed(cat, n));
   const fetch: Fetch = opts.fetch ?? ((name) => sessionCredentials(cat, sessionNamed(cat, name), opts.env));
-  const renewer = new Renewer(names, fetch, { marginSeconds: cat.defaults.refreshMargin, report: opts.report });
+  const renewer = new Renewer(names, fetch, { marginSeconds: cat.defaults.refreshMargin, marginFor: (n) => hopMargins(sessionNamed(cat, n), cat.defaults).refreshMargin, report: opts.report });
   for (const n of names) await renewer.prime(n);
   (await import("../tty.ts")).forbidPrompts();
 

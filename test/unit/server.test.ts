@@ -55,6 +55,10 @@ describe("Renewer", () => {
     expect(r.renewDelay(creds("a", now + 3600_000))).toBe(2700_000 + 250);
     expect(r.renewDelay(creds("a", now + 600_000))).toBe(300_000);
     expect(r.renewDelay({ accessKeyId: "a", secretAccessKey: "s" })).toBeUndefined();
+    // a session with a margin of its own (aws-login: 5 minutes of 15-minute credentials)
+    const own = new Renewer([], async () => creds("a", 0), { marginSeconds: 900, marginFor: (n) => (n === "web" ? 300 : 900), now: () => now });
+    expect(own.renewDelay(creds("a", now + 900_000), "web")).toBe(600_000 + 250);
+    expect(own.renewDelay(creds("a", now + 900_000), "other")).toBe(450_000);
   });
 
   test("after the first fetch, requests are answered from memory; a failing session answers 503 and disturbs no other", async () => {
