@@ -9,7 +9,7 @@ import { newDpopKey } from "../aws/dpop.ts";
 import { NeedsInput, SesameError, EXIT } from "../errors.ts";
 import { acquire } from "../store/lock.ts";
 import { codeChallenge, codeVerifier, newState } from "../sso/pkce.ts";
-import type { LoginUi } from "../sso/login-ui.ts";
+import { browserAnswer, type LoginUi } from "../sso/login-ui.ts";
 import { printable } from "../sso/printable.ts";
 import { loopbackRedirect } from "../runtime/loopback-redirect.ts";
 import { canOpenBrowser, openBrowser } from "../runtime/browser.ts";
@@ -73,17 +73,10 @@ export async function awsLogin(s: AwsLoginSession, region: string, d: SigninEffe
       let code: string;
       let finish: ((ok: boolean, detail: string) => void) | undefined;
       if (loop) {
-        const stop = o.ui.waiting("Waiting for the browser", Date.now() + timeoutMs);
-        let answer;
-        try {
-          answer = await loop.answer(timeoutMs);
-        } finally {
-          stop();
-        }
-        if (!("code" in answer)) {
-          if (answer.error === "timeout") throw new NeedsInput("login.timeout", `nobody completed the sign-in for "${s.name}" in the browser in time`, `run: sesame login ${s.name} again (or with --remote)`);
-          throw new NeedsInput("login.denied", `the sign-in for "${s.name}" failed in the browser (${printable(answer.error).slice(0, 100)})`, `run: sesame login ${s.name} again`);
-        }
+        const answer = await browserAnswer(loop, o.ui, timeoutMs, {
+          timeout: () => new NeedsInput("login.timeout", `nobody completed the sign-in for "${s.name}" in the browser in time`, `run: sesame login ${s.name} again (or with --remote)`),
+          denied: (error) => new NeedsInput("login.denied", `the sign-in for "${s.name}" failed in the browser (${error})`, `run: sesame login ${s.name} again`),
+        });
         code = answer.code;
         finish = answer.finish;
       } else {

@@ -1,6 +1,8 @@
 // Where login talks to the person: stderr for `sesame login`, the terminal for auto-login from
 // credential-process (whose stderr SDKs hide). A countdown shows the time left on a terminal.
 import { writeSync } from "node:fs";
+import type { LoopbackRedirect } from "../runtime/loopback-redirect.ts";
+import { printable } from "./printable.ts";
 
 export interface LoginUi {
   say(line: string): void;
@@ -28,4 +30,25 @@ export function streamUi(fd: number, isTty: boolean): LoginUi {
       };
     },
   };
+}
+
+/**
+ * Waits (with the countdown) for the browser to come back to the loopback redirect of a PKCE sign-in; a
+ * timeout or an error the browser brought is thrown as the caller words it.
+ */
+export async function browserAnswer(
+  loop: LoopbackRedirect,
+  ui: LoginUi,
+  timeoutMs: number,
+  fail: { timeout(): Error; denied(error: string): Error },
+): Promise<{ code: string; finish(ok: boolean, detail: string): void }> {
+  const stop = ui.waiting("Waiting for the browser", Date.now() + timeoutMs);
+  let answer;
+  try {
+    answer = await loop.answer(timeoutMs);
+  } finally {
+    stop();
+  }
+  if ("code" in answer) return answer;
+  throw answer.error === "timeout" ? fail.timeout() : fail.denied(printable(answer.error).slice(0, 100));
 }

@@ -9,6 +9,7 @@ import { loopbackRedirect } from "../runtime/loopback-redirect.ts";
 import type { FlowOptions } from "./device-login.ts";
 import { codeChallenge, codeVerifier, newState } from "./pkce.ts";
 import { printable } from "./printable.ts";
+import { browserAnswer } from "./login-ui.ts";
 
 export async function pkceLogin(sso: SsoSessionDef, client: ClientRegistration, oidc: SsoOidcAdapter, o: FlowOptions & { timeoutMs?: number; onServer?: (s: Server) => void }): Promise<TokenGrant> {
   const verifier = codeVerifier();
@@ -33,18 +34,10 @@ export async function pkceLogin(sso: SsoSessionDef, client: ClientRegistration, 
       o.ui.say(`To sign in to "${sso.name}", open this URL in a browser on this machine:`);
     }
     o.ui.say(printable(url));
-    const timeoutMs = o.timeoutMs ?? 10 * 60_000;
-    const stop = o.ui.waiting("Waiting for the browser", Date.now() + timeoutMs);
-    let answer;
-    try {
-      answer = await loop.answer(timeoutMs);
-    } finally {
-      stop();
-    }
-    if (!("code" in answer)) {
-      if (answer.error === "timeout") throw new NeedsInput("sso.login-timeout", `nobody completed the sign-in to "${sso.name}" in the browser in time`, `run: sesame login ${sso.name} again (or --device-code)`);
-      throw new NeedsInput("sso.login-denied", `the sign-in to "${sso.name}" failed in the browser (${printable(answer.error).slice(0, 100)})`, `run: sesame login ${sso.name} again`);
-    }
+    const answer = await browserAnswer(loop, o.ui, o.timeoutMs ?? 10 * 60_000, {
+      timeout: () => new NeedsInput("sso.login-timeout", `nobody completed the sign-in to "${sso.name}" in the browser in time`, `run: sesame login ${sso.name} again (or --device-code)`),
+      denied: (error) => new NeedsInput("sso.login-denied", `the sign-in to "${sso.name}" failed in the browser (${error})`, `run: sesame login ${sso.name} again`),
+    });
     let grant: TokenGrant;
     try {
       grant = await oidc.createToken(sso.sso_region, client, { grantType: "authorization_code", code: answer.code, redirectUri, codeVerifier: verifier });

@@ -7,6 +7,7 @@ import { createHash, createPublicKey, type KeyObject, verify } from "node:crypto
 import { setTimeout as sleep } from "node:timers/promises";
 import { type AwsError, AwsFault, awsError } from "./errors.ts";
 import * as ids from "./ids.ts";
+import { escapeHtml, html } from "./html.ts";
 import type { BuiltinRoute, EmulatorContext, EmulatorRequest, EmulatorResponse, RouteHandler } from "./router.ts";
 import {
   CROSS_DEVICE_CLIENT_ID,
@@ -371,17 +372,6 @@ export function parseVerificationCode(text: string): { state: string; code: stri
   const state = q.get("state");
   const code = q.get("code");
   return state && code ? { state, code } : undefined;
-}
-
-const escapeHtml = (s: string) =>
-  s.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
-
-function html(status: number, title: string, body: string, headers: Record<string, string> = {}): EmulatorResponse {
-  return {
-    status,
-    headers: { "Content-Type": "text/html; charset=utf-8", ...headers },
-    body: `<!doctype html>\n<html><head><meta charset="utf-8"><title>${escapeHtml(title)}</title></head><body>\n<h1>${escapeHtml(title)}</h1>\n${body}\n</body></html>\n`,
-  };
 }
 
 /** GET /v1/authorize: the consent page (200), a redirect with `error` (302), or an error page (400). */

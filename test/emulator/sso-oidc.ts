@@ -5,6 +5,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { type AwsError, fail } from "./errors.ts";
 import * as ids from "./ids.ts";
+import { escapeHtml, html } from "./html.ts";
 import { restJsonFault, restJsonHandler, type RestJsonOperation, type RestJsonService } from "./rest-json.ts";
 import type { BuiltinRoute, EmulatorContext, EmulatorRequest, EmulatorResponse, RouteHandler } from "./router.ts";
 import {
@@ -344,17 +345,6 @@ export function completeAuthorize(sso: SsoState, authorizeUrl: string, opts: App
     userName,
   });
   return withQuery(check.redirectUri, { code: code.code, state: check.state });
-}
-
-const escapeHtml = (s: string) =>
-  s.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
-
-function html(status: number, title: string, body: string, headers: Record<string, string> = {}): EmulatorResponse {
-  return {
-    status,
-    headers: { "Content-Type": "text/html; charset=utf-8", ...headers },
-    body: `<!doctype html>\n<html><head><meta charset="utf-8"><title>${escapeHtml(title)}</title></head><body>\n<h1>${escapeHtml(title)}</h1>\n${body}\n</body></html>\n`,
-  };
 }
 
 /** GET /authorize: the consent page (200), a redirect with `error` (302), or an error page (400). */
