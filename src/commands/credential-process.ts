@@ -106,7 +106,7 @@ async function serve(args: CredentialProcessArgs, env: Env, call: Call): Promise
       refreshMargin: margins.refreshMargin,
       forceRefresh: !!args.noCache,
       renewFloor: margins.renewFloor,
-      renewLater: () => startRenewal(args),
+      renewLater: () => startRenewal(args, loc.stateDir),
       took,
     }, fetch);
   } catch (e) {
@@ -133,8 +133,11 @@ async function noCoreDumps(): Promise<void> {
  * here: a plain hit never imports node:child_process. Best effort: a renewal that cannot start is retried
  * by the next call inside the margin, and the synchronous path takes over below the floor.
  */
-async function startRenewal(args: CredentialProcessArgs): Promise<void> {
+async function startRenewal(args: CredentialProcessArgs, stateDir: string): Promise<boolean> {
   try {
+    // After a failure, not on every call: a failing endpoint is not hammered by every AWS tool's call.
+    const held = (await import("../store/renewal-state.ts")).renewalHeldUntil(stateDir, args.name);
+    if (held !== undefined && Date.now() < held) return false;
     const { spawn } = await import("node:child_process");
     const argv = ["credential-process", args.name, "--renew"];
     if (args.config !== undefined) argv.push("--config", args.config);
@@ -144,7 +147,10 @@ async function startRenewal(args: CredentialProcessArgs): Promise<void> {
     const child = spawn(process.execPath, compiled ? argv : [script, ...argv], { detached: true, stdio: "ignore", env: process.env });
     child.on("error", () => {});
     child.unref();
-  } catch { /* best effort, see above */ }
+    return true;
+  } catch {
+    return false; // best effort, see above
+  }
 }
 
 /** The detached renewal: no prompt (nobody is there to answer), quiet, its outcome kept for list and doctor. */
@@ -160,7 +166,9 @@ async function renewInBackground(flight: Flight, refreshMargin: number, fetch: (
     const err = e instanceof SesameError ? e : undefined;
     const message = err ? err.message : `internal error: ${String((e as Error)?.message ?? e).split("\n")[0]}`;
     try {
-      state.recordRenewalFailure(flight.loc.stateDir, flight.hop, { at: new Date().toISOString(), code: err?.code ?? "internal", message });
+      const last = state.lastRenewalFailure(flight.loc.stateDir, flight.hop);
+      const count = (last ? (last.count ?? 1) : 0) + 1;
+      state.recordRenewalFailure(flight.loc.stateDir, flight.hop, { at: new Date().toISOString(), code: err?.code ?? "internal", message, count });
     } catch { /* nowhere to say it */ }
     throw e;
   }

@@ -19,7 +19,8 @@ export interface FlightOptions {
   /** seconds: an entry inside the refresh margin with more than this left is served as it is, and
    *  `renewLater` starts its renewal in the background (credential-process only; [defaults] renew_floor) */
   renewFloor?: number;
-  renewLater?: () => Promise<void>;
+  /** false: not started (a failing renewal is held back for a while, store/renewal-state.ts) */
+  renewLater?: () => Promise<boolean>;
   /** told which path the call took (for `sesame log`) */
   took?: (path: "hit" | "stale-served" | "miss") => void;
 }
@@ -47,8 +48,9 @@ export async function singleFlight(f: Flight, o: FlightOptions, fetch: () => Pro
   }
   if (hit && o.renewLater && !o.forceRefresh && isFresh(hit, f.now(), o.renewFloor ?? 0)) {
     // stale-while-revalidate: still good for longer than the floor, so the caller does not wait for AWS
-    await o.renewLater(); // only the start: the renewal itself runs in another process
-    log("stale served, renewal started", { hop: f.hop });
+    // only the start: the renewal itself runs in another process
+    if (await o.renewLater()) log("stale served, renewal started", { hop: f.hop });
+    else log("stale served; the last background renewal failed, the next one waits a while", { hop: f.hop });
     o.took?.("stale-served");
     return hit;
   }

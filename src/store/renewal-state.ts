@@ -10,6 +10,21 @@ export interface RenewalFailure {
   at: string;
   code: string;
   message: string;
+  /** failures in a row (absent: 1) */
+  count?: number;
+}
+
+/** A failing background renewal is tried again after 15 s, 30 s, 1 min … at most every 5 minutes. */
+export function renewalBackoffMs(count: number): number {
+  return Math.min(5 * 60_000, 15_000 * 2 ** Math.max(0, Math.min(count, 10) - 1));
+}
+
+/** When the next background renewal may start (epoch ms); undefined when nothing holds it back. */
+export function renewalHeldUntil(stateDir: string, session: string): number | undefined {
+  const f = lastRenewalFailure(stateDir, session);
+  if (!f) return undefined;
+  const at = Date.parse(f.at);
+  return Number.isNaN(at) ? undefined : at + renewalBackoffMs(f.count ?? 1);
 }
 
 function renewalFile(stateDir: string, session: string): string {

@@ -2,7 +2,7 @@
 // credential-process serves the cached entry at once and a detached `credential-process NAME --renew`
 // renews it under the hop's lock; below the floor the call renews while the caller waits, as before.
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:test";
-import { existsSync, readFileSync, rmSync, statSync } from "node:fs";
+import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { BIN, CHAIN_CATALOG, parseProcessOutput, runBinary, storeAliceKey, world, type World } from "./harness.ts";
 
@@ -103,7 +103,14 @@ describe("stale-while-revalidate", () => {
     const doc = await w.run(["doctor", "--json"]);
     const found = (JSON.parse(doc.stdout) as { findings: { status: string; message: string }[] }).findings;
     expect(found.some((f) => f.status === "warn" && f.message.includes(`background renewal of "dev" failed`))).toBe(true);
-    // the next call is served, starts another renewal, which succeeds and clears the error
+    // right after, a call is served and does not start another renewal: a failing one waits (15 s, 30 s, … 5 min)
+    const held = await w.run(["credential-process", "dev", "--verbose"]);
+    expect(parseProcessOutput(held.stdout).AccessKeyId).toBe(old);
+    expect(held.stderr).toContain("the last background renewal failed, the next one waits a while");
+    expect(JSON.parse(readFileSync(failure, "utf8")).count).toBe(1);
+    // once that time has passed (the failure moved 20 s back), the next call starts one; it succeeds and clears the error
+    const f = JSON.parse(readFileSync(failure, "utf8"));
+    writeFileSync(failure, JSON.stringify({ ...f, at: new Date(Date.now() - 20_000).toISOString() }));
     expect(await keyOf("dev")).toBe(old);
     await eventually(async () => (await keyOf("dev")) !== old && !existsSync(failure));
   });
