@@ -8,7 +8,8 @@ import { chmodSync, existsSync, readdirSync, readFileSync, statSync, writeFileSy
 import { join } from "node:path";
 import { createHash } from "node:crypto";
 import { fromLoginCredentials } from "@aws-sdk/credential-provider-login";
-import { DENO_SESAME, parseProcessOutput, type World } from "./harness.ts";
+import { spawn } from "node:child_process";
+import { BIN, DENO_SESAME, parseProcessOutput, type World } from "./harness.ts";
 import { CONSOLE_DEV, consoleLogin, LOGIN_CATALOG, LOGIN_ROLE, loginWorld } from "./aws-login-harness.ts";
 
 const cacheFileFor = (dir: string, arn: string) => join(dir, `${createHash("sha256").update(arn).digest("hex")}.json`);
@@ -173,6 +174,35 @@ describe("aws-login: renewal ahead of expiry", () => {
       await Bun.sleep(100);
     }
     expect(refreshes(w).slice(before).every((c) => c.status === 200)).toBe(true);
+  });
+});
+
+describe("aws-login: a renewal killed at any point", () => {
+  let w: World & { loginCache: string };
+  beforeAll(async () => {
+    w = await loginWorld();
+    // AWS answers a refresh token presented again within its validity window with the same result
+    // (CreateOAuth2Token's documentation): a renewal killed after AWS rotated the token is not the end
+    w.emu.configureLogin({ reuseGraceSeconds: 60 });
+  });
+  afterAll(() => w.stop());
+
+  test("SIGKILL while AWS answers (or right after): the next call renews; the sign-in is never damaged", async () => {
+    expect((await consoleLogin(w, "web")).code).toBe(0);
+    for (let i = 0; i < 8; i++) {
+      w.emu.faults.add({ service: "signin", action: "CreateOAuth2Token", delayMs: 300 });
+      const child = spawn(BIN, ["credential-process", "web", "--no-cache"], { env: w.env, detached: true, stdio: "ignore" });
+      const closed = new Promise((r) => child.once("close", r));
+      await Bun.sleep(150 + ((i * 97) % 400)); // spread over the delay, the answer and the saving
+      try {
+        process.kill(child.pid!, "SIGKILL");
+      } catch { /* already done */ }
+      await closed;
+      const r = await w.run(["credential-process", "web", "--no-cache"], { env: { SESAME_LOCK_TIMEOUT: "5" } });
+      expect(r.stderr).toBe("");
+      expect(r.code).toBe(0);
+    }
+    expect(refreshes(w).filter((c) => c.status !== 200)).toEqual([]);
   });
 });
 
