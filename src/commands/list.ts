@@ -6,9 +6,8 @@ import { loadCatalogMemo } from "../catalog/load.ts";
 import { accountOf, roleOf, type Catalog, type Session } from "../catalog/types.ts";
 import { chainOf } from "../credentials/identity.ts";
 import { sessionRegion } from "../catalog/catalog.ts";
-import { entryReader } from "../store/cache.ts";
+import { expiryReader } from "../store/cache.ts";
 import { identityReader } from "../credentials/identity.ts";
-import type { Credentials } from "../types.ts";
 import type { SecretStore } from "../store/secret-store.ts";
 import { renderTable } from "../output/table.ts";
 import { clock } from "../output/clock.ts";
@@ -45,9 +44,10 @@ export async function list(opts: { config?: string; json?: boolean }, env: Env =
 export async function listRows(opts: { config?: string }, env: Env): Promise<{ cat: Catalog; rows: ListRow[] }> {
   const cat = await loadCatalogMemo(catalogPath(opts.config, env), stateDir(env));
   const checks = { hasSecret: secretChecker(cat, env), loginState: loginChecker(cat, env) };
-  const read = await entryReader({ cacheDir: cacheDir(env), stateDir: stateDir(env) }, cat.sessions.size);
+  const read = await expiryReader({ cacheDir: cacheDir(env), stateDir: stateDir(env) }, cat.sessions.size);
   const identity = identityReader(cat, env, stateDir(env));
-  const rows = await Promise.all([...cat.sessions.values()].map(async (s) => renewalOf(await rowFor(cat, s, env, checks, async (s) => read(await identity(s))), s, env, identity)));
+  const rows = await Promise.all([...cat.sessions.values()].map(async (s) => renewalOf(await rowFor(cat, s, env, checks, async (s) => read.expiryOf(await identity(s))), s, env, identity)));
+  read.done();
   return { cat, rows };
 }
 
@@ -68,9 +68,10 @@ interface Checks {
   loginState: (ssoName: string) => Promise<LoginState>;
 }
 
-async function rowFor(cat: Catalog, s: Session, env: Env, { hasSecret, loginState }: Checks, cachedFor: (s: Session) => Promise<Credentials | undefined>): Promise<ListRow> {
+async function rowFor(cat: Catalog, s: Session, env: Env, { hasSecret, loginState }: Checks, expiryOf: (s: Session) => Promise<Date | undefined>): Promise<ListRow> {
   const base = { name: s.name, type: s.type, account: accountOf(s) ?? null, role: roleOf(s) ?? null, region: sessionRegion(s, cat) ?? null, source: s.type === "assume-role" ? s.source : null };
-  const hit = await cachedFor(s);
+  const expiration = await expiryOf(s);
+  const hit = expiration && { expiration };
   const now = Date.now();
   const root = chainOf(cat, s).at(-1)!;
   if (hit?.expiration && hit.expiration.getTime() - now > cat.defaults.refreshMargin * 1000) {
@@ -109,6 +110,7 @@ function loginChecker(cat: Catalog, env: Env): (ssoName: string) => Promise<Logi
     if (!p) {
       p = (async (): Promise<LoginState> => {
         try {
+          await noCoreDumps();
           const { openSecretStore } = await import("../store/open-secret-store.ts");
           const { signInState } = await import("../sso/sign-in-state.ts");
           const s = await signInState(cat.ssoSessions.get(ssoName)!, openSecretStore(env, cat.file), env, Date.now());
@@ -132,7 +134,7 @@ function secretChecker(cat: Catalog, env: Env): (name: string) => Promise<boolea
     if (!p) {
       p = (async () => {
         try {
-          store ??= import("../store/open-secret-store.ts").then((m) => m.openSecretStore(env, cat.file));
+          store ??= noCoreDumps().then(() => import("../store/open-secret-store.ts")).then((m) => m.openSecretStore(env, cat.file));
           const { getAccessKey } = await import("../store/iam-user-keys.ts");
           return (await getAccessKey(await store, name)) !== undefined;
         } catch (e) {
@@ -144,4 +146,10 @@ function secretChecker(cat: Catalog, env: Env): (name: string) => Promise<boolea
     }
     return p;
   };
+}
+
+/** Before a keyring is opened (a long-lived secret may be read): no core dumps. Not before: cli.ts leaves
+ *  it to `list`, which over cached sessions on the file keyring never opens one. */
+async function noCoreDumps(): Promise<void> {
+  await (await import("../runtime/no-core-dump.ts")).disableCoreDumps();
 }
