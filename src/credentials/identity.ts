@@ -4,7 +4,7 @@
 // from ~/.aws/config can change an endpoint, see aws/client-config.ts). It names the cache entry and is its AES-GCM associated data, so
 // editing the catalog (role ARN, external id, duration, source …) never serves stale credentials.
 // Pure and cheap: the warm path computes it without loading any AWS code.
-import { stsCallRegion } from "../catalog/catalog.ts";
+import { stsCallRegion } from "../catalog/lookup.ts";
 import type { Catalog, Session } from "../catalog/types.ts";
 import { endpointOverride } from "../aws/endpoints.ts";
 import { defaultRoleSessionName } from "./session-name.ts";

@@ -5,7 +5,7 @@
 // Reading statically imports neither node:fs nor node:path (see runtime/read-file.ts); writing loads them.
 import type { Credentials } from "../types.ts";
 import { joinPath as join } from "../runtime/paths.ts";
-import { sha256Hex } from "../runtime/sha256.ts";
+import { sha256HexSync } from "../runtime/sha256-sync.ts";
 import { readFileBytes } from "../runtime/read-file.ts";
 import { ensureCacheKey, readCacheKey } from "./cache-key.ts";
 
@@ -13,8 +13,8 @@ const MAGIC = new Uint8Array([0x53, 0x53, 0x4d, 0x01]); // "SSM" v1
 const enc = new TextEncoder();
 
 /** An entry's file name: the SHA-256 of its hop identity. */
-export function entryName(identity: string): Promise<string> {
-  return sha256Hex(identity);
+export async function entryName(identity: string): Promise<string> {
+  return sha256HexSync(identity); // synchronous in Bun (Bun.CryptoHasher): no WebCrypto round trip
 }
 
 /** The lock file that single-flights fetching this entry (store/lock.ts). */
@@ -65,7 +65,6 @@ export async function expiryReader(loc: CacheLocation, count: number): Promise<E
   const raw = await readCacheKey(loc.stateDir);
   if (!raw) return { expiryOf: async () => undefined, done: () => {} };
   const fs = await import("node:fs");
-  const { sha256HexSync } = await import("../runtime/sha256-sync.ts");
   const idx = await import("./expiry-index.ts");
   const key = idx.keyId(raw);
   let files: Set<string>;

@@ -89,7 +89,7 @@ describe("expiryReader", () => {
     await writeEntry(loc, "id-1", creds("2030-01-01T00:00:00Z"));
     const path = join(loc.cacheDir, `${await entryName("id-1")}.cred`);
     const blob = readFileSync(path);
-    blob[blob.length - 1] ^= 1;
+    blob[blob.length - 1] = blob[blob.length - 1]! ^ 1;
     writeFileSync(`${path}.x`, blob);
     renameSync(`${path}.x`, path); // a new inode
     expect(await expiries(loc, ["id-1"])).toEqual([undefined]);
