@@ -7,7 +7,7 @@ import { accountOf, roleOf, type Catalog, type Session } from "../catalog/types.
 import { chainOf } from "../credentials/identity.ts";
 import { sessionRegion } from "../catalog/catalog.ts";
 import { expiryReader } from "../store/cache.ts";
-import { identityReader } from "../credentials/identity.ts";
+import { identitiesFor } from "../credentials/identity.ts";
 import type { SecretStore } from "../store/secret-store.ts";
 import { renderTable } from "../output/table.ts";
 import { clock } from "../output/clock.ts";
@@ -45,18 +45,24 @@ export async function listRows(opts: { config?: string }, env: Env): Promise<{ c
   const cat = await loadCatalogMemo(catalogPath(opts.config, env), stateDir(env));
   const checks = { hasSecret: secretChecker(cat, env), loginState: loginChecker(cat, env) };
   const read = await expiryReader({ cacheDir: cacheDir(env), stateDir: stateDir(env) }, cat.sessions.size);
-  const identity = identityReader(cat, env, stateDir(env));
-  const rows = await Promise.all([...cat.sessions.values()].map(async (s) => renewalOf(await rowFor(cat, s, env, checks, async (s) => read.expiryOf(await identity(s))), s, env, identity)));
+  const identity = await identitiesFor(cat, env, stateDir(env));
+  const now = Date.now();
+  const rows = await Promise.all([...cat.sessions.values()].map((s) => {
+    const exp = read.expiryOf(identity(s));
+    // the common row, cached and nothing to ask the keyring, without a promise per row
+    const quick = exp instanceof Date ? cachedRow(cat, s, env, exp, now) : undefined;
+    return quick ?? rowFor(cat, s, env, checks, async () => exp).then((row) => renewalOf(row, s, env, identity));
+  }));
   read.done();
   return { cat, rows };
 }
 
 /** A row inside the refresh margin says whether a renewal runs now, or what stopped the last one. */
-async function renewalOf(row: ListRow, s: Session, env: Env, identity: (s: Session) => Promise<string>): Promise<ListRow> {
+async function renewalOf(row: ListRow, s: Session, env: Env, identity: (s: Session) => string): Promise<ListRow> {
   if (row.state !== "expired") return row;
   const { entryLockPath } = await import("../store/cache.ts");
   const { existsSync } = await import("node:fs");
-  if (existsSync(await entryLockPath({ cacheDir: cacheDir(env) }, await identity(s)))) return { ...row, renewal: "renewing", detail: `${row.detail}, renewing` };
+  if (existsSync(await entryLockPath({ cacheDir: cacheDir(env) }, identity(s)))) return { ...row, renewal: "renewing", detail: `${row.detail}, renewing` };
   const { lastRenewalFailure } = await import("../store/renewal-state.ts");
   const f = lastRenewalFailure(stateDir(env), s.name);
   if (!f) return row;
@@ -68,8 +74,19 @@ interface Checks {
   loginState: (ssoName: string) => Promise<LoginState>;
 }
 
+function baseOf(cat: Catalog, s: Session) {
+  return { name: s.name, type: s.type, account: accountOf(s) ?? null, role: roleOf(s) ?? null, region: sessionRegion(s, cat) ?? null, source: s.type === "assume-role" ? s.source : null };
+}
+
+/** rowFor's "cached" row when it needs no keyring look-up (an OS-keyring IAM-user root does: see rowFor). */
+function cachedRow(cat: Catalog, s: Session, env: Env, expiration: Date, now: number): ListRow | undefined {
+  if (expiration.getTime() - now <= cat.defaults.refreshMargin * 1000) return undefined;
+  if (chainOf(cat, s).at(-1)!.type === "iam-user" && (env.SESAME_KEYRING || "os") === "os") return undefined;
+  return { ...baseOf(cat, s), state: "cached", expiration: expiration.toISOString(), detail: `cached until ${clock(expiration, now)}` };
+}
+
 async function rowFor(cat: Catalog, s: Session, env: Env, { hasSecret, loginState }: Checks, expiryOf: (s: Session) => Promise<Date | undefined>): Promise<ListRow> {
-  const base = { name: s.name, type: s.type, account: accountOf(s) ?? null, role: roleOf(s) ?? null, region: sessionRegion(s, cat) ?? null, source: s.type === "assume-role" ? s.source : null };
+  const base = baseOf(cat, s);
   const expiration = await expiryOf(s);
   const hit = expiration && { expiration };
   const now = Date.now();

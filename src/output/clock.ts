@@ -9,11 +9,18 @@ export function clock(d: Date, nowMs: number, env: Record<string, string | undef
   const off = localOffset(d.getTime(), env);
   const offNow = off === undefined ? undefined : localOffset(nowMs, env);
   const l = off === undefined || offNow === undefined ? viaDate(d) : viaOffset(new Date(d.getTime() + off * 1000));
-  const now = off === undefined || offNow === undefined ? viaDate(new Date(nowMs)) : viaOffset(new Date(nowMs + offNow * 1000));
+  const now = off === undefined || offNow === undefined ? viaDate(new Date(nowMs)) : nowFields(nowMs, offNow);
   const hm = `${String(l.hours).padStart(2, "0")}:${String(l.minutes).padStart(2, "0")}`;
   if (l.date === now.date && l.month === now.month && l.year === now.year) return hm;
   // A fixed table, not toLocaleString: that would load locale data for one word.
   return `${MONTHS[l.month]} ${l.date} ${hm}`;
+}
+
+/** `list` asks for hundreds of rows with one "now": its fields are made once. */
+let lastNow: { ms: number; off: number; f: Fields } | undefined;
+function nowFields(ms: number, off: number): Fields {
+  if (lastNow?.ms !== ms || lastNow.off !== off) lastNow = { ms, off, f: viaOffset(new Date(ms + off * 1000)) };
+  return lastNow.f;
 }
 
 interface Fields {

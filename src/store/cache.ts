@@ -48,8 +48,9 @@ export async function readEntry(loc: CacheLocation, identity: string): Promise<C
 const MANY_ENTRIES = 48;
 
 export interface ExpiryReader {
-  /** the expiry of the identity's entry, undefined on any kind of miss (as readEntry) */
-  expiryOf(identity: string): Promise<Date | undefined>;
+  /** the expiry of the identity's entry, undefined on any kind of miss (as readEntry); synchronous when
+   *  the index vouches for the entry (or there is none), a promise when the entry must be decrypted */
+  expiryOf(identity: string): Date | undefined | Promise<Date | undefined>;
   /** appends the index lines of the entries that had to be decrypted (store/expiry-index.ts) */
   done(): void;
 }
@@ -63,7 +64,7 @@ export interface ExpiryReader {
  */
 export async function expiryReader(loc: CacheLocation, count: number): Promise<ExpiryReader> {
   const raw = await readCacheKey(loc.stateDir);
-  if (!raw) return { expiryOf: async () => undefined, done: () => {} };
+  if (!raw) return { expiryOf: () => undefined, done: () => {} };
   const fs = await import("node:fs");
   const idx = await import("./expiry-index.ts");
   const key = idx.keyId(raw);
@@ -112,7 +113,7 @@ export async function expiryReader(loc: CacheLocation, count: number): Promise<E
     return exp;
   };
   return {
-    async expiryOf(identity) {
+    expiryOf(identity) {
       const name = sha256HexSync(identity);
       const file = `${name}.cred`;
       if (!files.has(file)) return undefined;
