@@ -93,8 +93,9 @@ export async function expiryReader(loc: CacheLocation, count: number): Promise<E
     let blob: Uint8Array<ArrayBuffer>;
     let st: import("node:fs").Stats;
     try {
-      // one descriptor for the stat and the bytes: a file replaced meanwhile (by rename) cannot mix them
-      const fd = fs.openSync(path, "r");
+      // one descriptor for the stat and the bytes: a file replaced meanwhile (by rename) cannot mix them;
+      // O_NONBLOCK: a FIFO put there since the folder was listed must not block the listing
+      const fd = fs.openSync(path, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
       try {
         st = fs.fstatSync(fd);
         if (!st.isFile()) return undefined;
