@@ -240,7 +240,8 @@ export async function runCli(argv: string[]): Promise<number> {
     throw new UsageError(`unknown command "${word}"`, fixFor(word, cli.commands.map((c) => c.name), "run: sesame --help"));
   }
   // Every command but the warm credential-process path may hold a long-lived secret: no core dumps.
-  await (await import("./runtime/no-core-dump.ts")).disableCoreDumps();
+  // `list` turns them off itself, only before it opens a keyring (its FFI stubs cost ~0.1x of the floor).
+  if (cli.matchedCommand?.name !== "list") await (await import("./runtime/no-core-dump.ts")).disableCoreDumps();
   try {
     cli.runMatchedCommand();
   } catch (e) {

@@ -18,6 +18,12 @@ export async function main(argv: string[]): Promise<number> {
       await credentialProcess(fast);
       return EXIT.ok;
     }
+    const listing = listArgs(argv);
+    if (listing) {
+      // as cli.ts does for list: core dumps are turned off by list itself, before it opens a keyring
+      await (await import("./commands/list.ts")).list(listing);
+      return EXIT.ok;
+    }
     if (argv.length === 1 && (argv[0] === "--version" || argv[0] === "-v")) {
       const { versionLine } = await import("./version.ts");
       console.log(versionLine());
@@ -51,6 +57,28 @@ export function credentialProcessArgs(argv: string[]): string[] | undefined {
   if (rest.some((a) => a === "--help" || a === "-h")) return undefined;
   // the global ones first: a flag after the command wins, as parseArgs keeps the last
   return [...globals, ...rest];
+}
+
+/**
+ * `list` with nothing but --json (after it), --config PATH and --verbose: taken without cac, whose set-up of
+ * every command costs ~0.2x of the floor, a tenth of a `list` over 500 sessions (docs/performance.md).
+ * Anything else (--help, an unknown or repeated flag, another word) goes to cac, which says what is wrong.
+ */
+export function listArgs(argv: string[]): { config?: string; json?: boolean } | undefined {
+  let config: string | undefined;
+  let json = false;
+  let seen = false;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === "list" && !seen) seen = true;
+    else if (a === "--json" && seen && !json) json = true;
+    else if (a === "--verbose") continue;
+    else if (a === "--config" && config === undefined && i + 1 < argv.length && argv[i + 1] !== "") config = argv[++i];
+    else if (a.startsWith("--config=") && config === undefined && a.length > "--config=".length) config = a.slice("--config=".length);
+    else return undefined;
+  }
+  if (!seen) return undefined;
+  return { ...(config !== undefined ? { config } : {}), ...(json ? { json } : {}) };
 }
 
 export function report(e: unknown, verbose: boolean): number {

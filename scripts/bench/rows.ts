@@ -190,8 +190,11 @@ export function targets(b: Bench, perHop: PerHop[]): void {
   const osWorld = b.worlds.osWorld;
   const r = (x: string, y: string) => med(x) / med(y);
   const oneCallPerHop = perHop.every((h) => h.GetSessionToken === 1 && h.dev === 1 && h.prod === 1);
-  target("warm ≤ 1.5× floor (iam-user)", r("warmUser", "floor") <= 1.5, `${fmt(r("warmUser", "floor"), 2)}×`);
-  target("warm ≤ 1.5× floor (hop 3 of 3)", r("warmChain", "floor") <= 1.5, `${fmt(r("warmChain", "floor"), 2)}×`);
+  // issue 11: warm ≤ 1.3× the floor, in a 500-session catalog too (the rows "with the log" are what users run)
+  target("warm ≤ 1.3× floor (iam-user)", r("warmUser", "floor") <= 1.3, `${fmt(r("warmUser", "floor"), 2)}×`);
+  target("warm ≤ 1.3× floor (hop 3 of 3, with the log)", r("warmChain", "floor") <= 1.3, `${fmt(r("warmChain", "floor"), 2)}×`);
+  target("warm ≤ 1.3× floor (hop 3 of 3, SESAME_LOG=off)", r("warmChainNoLog", "floor") <= 1.3, `${fmt(r("warmChainNoLog", "floor"), 2)}×`);
+  target(`warm ≤ 1.3× floor (in the ${LIST_SESSIONS}-session catalog)`, r("warmBig", "floor") <= 1.3, `${fmt(r("warmBig", "floor"), 2)}×`);
   target("peak memory of a warm call ≤ 1.5× floor's", items.has("warmChainRss") ? r("warmChainRss", "floorRss") <= 1.5 : null, items.has("warmChainRss") ? `${fmt(r("warmChainRss", "floorRss"), 2)}×` : "not measured");
   if (items.has("awsWarm")) target("AWS CLI warm ≥ 100× slower than sesame warm", r("awsWarm", "awsSesameWarm") >= 100, `${fmt(r("awsWarm", "awsSesameWarm"), 0)}×`);
   else target("AWS CLI warm ≥ 100× slower than sesame warm", null, "not measured");
@@ -199,6 +202,7 @@ export function targets(b: Bench, perHop: PerHop[]): void {
   if (osWorld) target("cold 3-hop ≤ emulator round trips + 60 ms (OS keyring)", med("coldOs") - med("rtt") <= 60, `cold − RTT = ${fmt(med("coldOs") - med("rtt"))} ms`);
   else target("cold 3-hop ≤ emulator round trips + 60 ms (OS keyring)", null, "not measured (no D-Bus session)");
   target(`${PARALLEL} parallel: exactly one upstream call per hop`, oneCallPerHop, perHop.map((h) => `${h.GetSessionToken}/${h.dev}/${h.prod}`).join(", ") + " (GetSessionToken/dev/prod per round)");
-  target(`${PARALLEL} parallel: wall ≤ 2× one cold call`, r("parallel", "coldFile") <= 2, `${fmt(r("parallel", "coldFile"), 2)}×`);
+  // the machine's own bound beside it: 50 floors at once, and 50 warm calls at once, against one cold call
+  target(`${PARALLEL} parallel: wall ≤ 2.5× one cold call`, r("parallel", "coldFile") <= 2.5, `${fmt(r("parallel", "coldFile"), 2)}× (${PARALLEL} floors at once: ${fmt(r("parallelFloor", "coldFile"), 2)}×, ${PARALLEL} warm calls at once: ${fmt(r("parallelWarm", "coldFile"), 2)}×)`);
   target(`list over ${LIST_SESSIONS} sessions ≤ 3× floor`, r("list", "floor") <= 3, `${fmt(r("list", "floor"), 2)}×`);
 }

@@ -1,20 +1,19 @@
-// Big catalogs (hundreds of sessions written by `sesame sso sync`) cost milliseconds of TOML parsing and
-// validation on every call: at 500 sessions, more than the rest of a warm credential-process. Above
-// MEMO_MIN_CHARS, the validated catalog is kept as JSON in the state folder, one file per catalog path,
-// and reused only while the catalog's text, its path and sesame's version are exactly those it was made
-// from (a SHA-256 of all three is inside). Anything else — an edit, another version, a damaged memo — is a
-// full parse, which writes a new memo. Only valid catalogs are kept: errors are always found by the parser,
-// with their line and column. The memo holds nothing the catalog does not (no secret); whoever can write
-// the state folder can already edit the catalog itself.
-import { catalogFromText } from "./catalog.ts";
+// Parsing and validating TOML costs time on every call: the parser and the validator are the biggest part
+// of the warm path's code, and at 500 sessions the parse costs more than the rest of a warm
+// credential-process. So the validated catalog is kept as JSON in the state folder, one file per catalog
+// path, and reused only while the catalog's text, its path and sesame's version are exactly those it was
+// made from (a SHA-256 of all three is inside). Anything else — an edit, another version, a damaged memo —
+// is a full parse (the parser is loaded only then), which writes a new memo. Only valid catalogs are kept:
+// errors are always found by the parser, with their line and column. The memo holds nothing the catalog
+// does not (no secret); whoever can write the state folder can already edit the catalog itself.
 import type { Catalog, Session, SsoSessionDef } from "./types.ts";
 import { joinPath } from "../runtime/paths.ts";
 import { readFileBytes } from "../runtime/read-file.ts";
 import { VERSION } from "../version.ts";
-import { sha256Hex as sha256 } from "../runtime/sha256.ts";
+import { sha256HexSync as sha256 } from "../runtime/sha256-sync.ts";
 
-/** Below this, parsing is cheaper than hashing and reading a memo. */
-export const MEMO_MIN_CHARS = 8192;
+/** Below this, parsing is cheaper than hashing and reading a memo (measured: docs/performance.md). */
+export const MEMO_MIN_CHARS = 0;
 const FORMAT = "sesame-catalog-memo/1";
 
 interface Memo {
@@ -27,14 +26,16 @@ interface Memo {
 }
 
 export async function catalogFromTextMemo(file: string, text: string, stateDir: string): Promise<Catalog> {
-  if (text.length < MEMO_MIN_CHARS) return catalogFromText(file, text);
-  const [hash, name] = await Promise.all([sha256(`${FORMAT}\0${VERSION}\0${file}\0${text}`), sha256(file)]);
+  const parse = async () => (await import("./catalog.ts")).catalogFromText(file, text);
+  if (text.length < MEMO_MIN_CHARS) return parse();
+  const hash = sha256(`${FORMAT}\0${VERSION}\0${file}\0${text}`);
+  const name = sha256(file);
   const path = joinPath(stateDir, "catalogs", `${name.slice(0, 32)}.json`);
   const memo = await readMemo(path);
   if (memo && memo.hash === hash && memo.file === file) {
     return { file, defaults: memo.defaults, ssoSessions: new Map(memo.ssoSessions), sessions: new Map(memo.sessions) };
   }
-  const cat = catalogFromText(file, text);
+  const cat = await parse();
   await writeMemo(path, { format: FORMAT, hash, file, defaults: cat.defaults, ssoSessions: [...cat.ssoSessions], sessions: [...cat.sessions] });
   return cat;
 }

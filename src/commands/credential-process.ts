@@ -1,7 +1,7 @@
 // The hot path. Statically imports no node: module, only smol-toml, catalog/*, the cache, the single flight
 // and the JSON writer; the lock, the provider chain (and with it @aws-sdk/*, the keyring addon) load only
 // on a miss.
-import { NO_CATALOG_FIX, sessionNamed } from "../catalog/catalog.ts";
+import { NO_CATALOG_FIX, sessionNamed } from "../catalog/lookup.ts";
 import { catalogFromTextMemo } from "../catalog/memo.ts";
 import { hopMargins } from "../catalog/types.ts";
 import { catalogPath, cacheDir, stateDir } from "../locations.ts";

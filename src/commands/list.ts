@@ -6,9 +6,8 @@ import { loadCatalogMemo } from "../catalog/load.ts";
 import { accountOf, hopMargins, roleOf, type Catalog, type Session } from "../catalog/types.ts";
 import { chainOf } from "../credentials/identity.ts";
 import { sessionRegion } from "../catalog/catalog.ts";
-import { entryReader } from "../store/cache.ts";
-import { identityReader } from "../credentials/identity.ts";
-import type { Credentials } from "../types.ts";
+import { expiryReader } from "../store/cache.ts";
+import { identitiesFor } from "../credentials/identity.ts";
 import type { SecretStore } from "../store/secret-store.ts";
 import { renderTable } from "../output/table.ts";
 import { clock } from "../output/clock.ts";
@@ -45,18 +44,25 @@ export async function list(opts: { config?: string; json?: boolean }, env: Env =
 export async function listRows(opts: { config?: string }, env: Env): Promise<{ cat: Catalog; rows: ListRow[] }> {
   const cat = await loadCatalogMemo(catalogPath(opts.config, env), stateDir(env));
   const checks = { hasSecret: secretChecker(cat, env), loginState: loginChecker(cat, env), awsLoginState: awsLoginChecker(cat, env) };
-  const read = await entryReader({ cacheDir: cacheDir(env), stateDir: stateDir(env) }, cat.sessions.size);
-  const identity = identityReader(cat, env, stateDir(env));
-  const rows = await Promise.all([...cat.sessions.values()].map(async (s) => renewalOf(await rowFor(cat, s, env, checks, async (s) => read(await identity(s))), s, env, identity)));
+  const read = await expiryReader({ cacheDir: cacheDir(env), stateDir: stateDir(env) }, cat.sessions.size);
+  const identity = await identitiesFor(cat, env, stateDir(env));
+  const now = Date.now();
+  const rows = await Promise.all([...cat.sessions.values()].map((s) => {
+    const exp = read.expiryOf(identity(s));
+    // the common row, cached and nothing to ask the keyring, without a promise per row
+    const quick = exp instanceof Date ? cachedRow(cat, s, env, exp, now) : undefined;
+    return quick ?? rowFor(cat, s, env, checks, async () => exp).then((row) => renewalOf(row, s, env, identity));
+  }));
+  read.done();
   return { cat, rows };
 }
 
 /** A row inside the refresh margin says whether a renewal runs now, or what stopped the last one. */
-async function renewalOf(row: ListRow, s: Session, env: Env, identity: (s: Session) => Promise<string>): Promise<ListRow> {
+async function renewalOf(row: ListRow, s: Session, env: Env, identity: (s: Session) => string): Promise<ListRow> {
   if (row.state !== "expired") return row;
   const { entryLockPath } = await import("../store/cache.ts");
   const { existsSync } = await import("node:fs");
-  if (existsSync(await entryLockPath({ cacheDir: cacheDir(env) }, await identity(s)))) return { ...row, renewal: "renewing", detail: `${row.detail}, renewing` };
+  if (existsSync(await entryLockPath({ cacheDir: cacheDir(env) }, identity(s)))) return { ...row, renewal: "renewing", detail: `${row.detail}, renewing` };
   const { lastRenewalFailure } = await import("../store/renewal-state.ts");
   const f = lastRenewalFailure(stateDir(env), s.name);
   if (!f) return row;
@@ -69,9 +75,21 @@ interface Checks {
   awsLoginState: (session: string) => Promise<LoginState>;
 }
 
-async function rowFor(cat: Catalog, s: Session, env: Env, { hasSecret, loginState, awsLoginState }: Checks, cachedFor: (s: Session) => Promise<Credentials | undefined>): Promise<ListRow> {
-  const base = { name: s.name, type: s.type, account: accountOf(s) ?? null, role: roleOf(s) ?? null, region: sessionRegion(s, cat) ?? null, source: s.type === "assume-role" ? s.source : null };
-  const hit = await cachedFor(s);
+function baseOf(cat: Catalog, s: Session) {
+  return { name: s.name, type: s.type, account: accountOf(s) ?? null, role: roleOf(s) ?? null, region: sessionRegion(s, cat) ?? null, source: s.type === "assume-role" ? s.source : null };
+}
+
+/** rowFor's "cached" row when it needs no keyring look-up (an OS-keyring IAM-user root does: see rowFor). */
+function cachedRow(cat: Catalog, s: Session, env: Env, expiration: Date, now: number): ListRow | undefined {
+  if (expiration.getTime() - now <= hopMargins(s, cat.defaults).refreshMargin * 1000) return undefined;
+  if (chainOf(cat, s).at(-1)!.type === "iam-user" && (env.SESAME_KEYRING || "os") === "os") return undefined;
+  return { ...baseOf(cat, s), state: "cached", expiration: expiration.toISOString(), detail: `cached until ${clock(expiration, now)}` };
+}
+
+async function rowFor(cat: Catalog, s: Session, env: Env, { hasSecret, loginState, awsLoginState }: Checks, expiryOf: (s: Session) => Promise<Date | undefined>): Promise<ListRow> {
+  const base = baseOf(cat, s);
+  const expiration = await expiryOf(s);
+  const hit = expiration && { expiration };
   const now = Date.now();
   const root = chainOf(cat, s).at(-1)!;
   if (hit?.expiration && hit.expiration.getTime() - now > hopMargins(s, cat.defaults).refreshMargin * 1000) {
@@ -115,6 +133,7 @@ function loginChecker(cat: Catalog, env: Env): (ssoName: string) => Promise<Logi
     if (!p) {
       p = (async (): Promise<LoginState> => {
         try {
+          await noCoreDumps();
           const { openSecretStore } = await import("../store/open-secret-store.ts");
           const { signInState } = await import("../sso/sign-in-state.ts");
           const s = await signInState(cat.ssoSessions.get(ssoName)!, openSecretStore(env, cat.file), env, Date.now());
@@ -152,7 +171,7 @@ function secretChecker(cat: Catalog, env: Env): (name: string) => Promise<boolea
     if (!p) {
       p = (async () => {
         try {
-          store ??= import("../store/open-secret-store.ts").then((m) => m.openSecretStore(env, cat.file));
+          store ??= noCoreDumps().then(() => import("../store/open-secret-store.ts")).then((m) => m.openSecretStore(env, cat.file));
           const { getAccessKey } = await import("../store/iam-user-keys.ts");
           return (await getAccessKey(await store, name)) !== undefined;
         } catch (e) {
@@ -164,4 +183,10 @@ function secretChecker(cat: Catalog, env: Env): (name: string) => Promise<boolea
     }
     return p;
   };
+}
+
+/** Before a keyring is opened (a long-lived secret may be read): no core dumps. Not before: cli.ts leaves
+ *  it to `list`, which over cached sessions on the file keyring never opens one. */
+async function noCoreDumps(): Promise<void> {
+  await (await import("../runtime/no-core-dump.ts")).disableCoreDumps();
 }

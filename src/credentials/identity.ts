@@ -4,7 +4,7 @@
 // from ~/.aws/config can change an endpoint, see aws/client-config.ts). It names the cache entry and is its AES-GCM associated data, so
 // editing the catalog (role ARN, external id, duration, source …) never serves stale credentials.
 // Pure and cheap: the warm path computes it without loading any AWS code.
-import { stsCallRegion } from "../catalog/catalog.ts";
+import { stsCallRegion } from "../catalog/lookup.ts";
 import type { Catalog, Session } from "../catalog/types.ts";
 import { endpointOverride } from "../aws/endpoints.ts";
 import { defaultRoleSessionName } from "./session-name.ts";
@@ -18,12 +18,16 @@ export function hopIdentity(cat: Catalog, s: Session, env: Env = process.env, ge
   return JSON.stringify(parts);
 }
 
-function hopParts(cat: Catalog, s: Session, env: Env, seen: Set<string>, gen: string): unknown[] {
-  const root = rootParts(cat, s, env, seen, gen);
-  return gen && s.type !== "assume-role" ? [...root, `gen:${gen}`] : root;
+function hopParts(cat: Catalog, s: Session, env: Env, seen: Set<string>, gen: string, memo?: Map<string, unknown[]>): unknown[] {
+  const known = memo?.get(s.name);
+  if (known) return known;
+  const root = rootParts(cat, s, env, seen, gen, memo);
+  const parts = gen && s.type !== "assume-role" ? [...root, `gen:${gen}`] : root;
+  memo?.set(s.name, parts);
+  return parts;
 }
 
-function rootParts(cat: Catalog, s: Session, env: Env, seen: Set<string>, gen: string): unknown[] {
+function rootParts(cat: Catalog, s: Session, env: Env, seen: Set<string>, gen: string, memo?: Map<string, unknown[]>): unknown[] {
   if (seen.has(s.name)) throw new Error(`loop at ${s.name}`); // validate.ts refuses loops first
   seen.add(s.name);
   switch (s.type) {
@@ -36,7 +40,7 @@ function rootParts(cat: Catalog, s: Session, env: Env, seen: Set<string>, gen: s
       const src = cat.sessions.get(s.source);
       if (!src) throw new Error(`missing source ${s.source}`);
       return ["assume-role/1", s.name, s.role_arn, s.external_id ?? null, s.role_session_name ?? defaultRoleSessionName(env), s.duration_seconds ?? null,
-        s.mfa_serial ?? null, stsCallRegion(s, cat), endpointOverride("STS", env) ?? null, hopParts(cat, src, env, seen, gen)];
+        s.mfa_serial ?? null, stsCallRegion(s, cat), endpointOverride("STS", env) ?? null, hopParts(cat, src, env, seen, gen, memo)];
     }
     case "sso": {
       const sso = cat.ssoSessions.get(s.sso_session);
@@ -103,13 +107,13 @@ export async function currentIdentity(cat: Catalog, s: Session, env: Env, stateD
   return hopIdentity(cat, s, env, await readGeneration(stateDir, rootKey(cat, s)));
 }
 
-/** currentIdentity for many sessions at once (`list`): each root's generation file is read once. */
-export function identityReader(cat: Catalog, env: Env, stateDir: string): (s: Session) => Promise<string> {
-  const gens = new Map<string, Promise<string>>();
-  return async (s) => {
-    const root = rootKey(cat, s);
-    let g = gens.get(root);
-    if (!g) gens.set(root, (g = readGeneration(stateDir, root)));
-    return hopIdentity(cat, s, env, await g);
-  };
+/** currentIdentity for every session of a listing (`list`), synchronous once each root's generation file
+ *  has been read (once per root, here, before any row). */
+export async function identitiesFor(cat: Catalog, env: Env, stateDir: string): Promise<(s: Session) => string> {
+  const roots = new Set<string>();
+  for (const s of cat.sessions.values()) roots.add(rootKey(cat, s));
+  const gens = new Map(await Promise.all([...roots].map(async (r) => [r, await readGeneration(stateDir, r)] as const)));
+  // a session and its sources share one root, hence one generation: each hop's parts are made once
+  const memo = new Map<string, unknown[]>();
+  return (s) => JSON.stringify(hopParts(cat, s, env, new Set(), gens.get(rootKey(cat, s)) ?? "", memo));
 }

@@ -4,7 +4,10 @@
 // (/etc/passwd), as Deno's os.userInfo does: Bun's says "unknown" in some sandboxes, and the compiled
 // binary and `deno run src/main.ts` must name the same user.
 import type { Env } from "../types.ts";
-import { NOT_STS_NAME_CHAR } from "../catalog/validate.ts";
+
+/** validate.ts's NOT_STS_NAME_CHAR, copied so that the warm path does not load the validator
+ *  (test/unit/hot-path.test.ts keeps the two equal). */
+export const NOT_STS_NAME_CHAR = /[^\w+=,.@-]/g;
 
 let osUser: string | undefined;
 let last: { user: string; name: string } | undefined;

@@ -62,9 +62,19 @@ export async function singleFlight(f: Flight, o: FlightOptions, fetch: () => Pro
     return fetch();
   }
   const { withLock, hopLockOptions } = await import("../store/lock.ts");
-  return withLock(await entryLockPath(f.loc, f.identity), hopLockOptions(f.hop, f.env), async () => {
-    const again = await readEntry(f.loc, f.identity);
-    if (fresh(again)) {
+  // While another process fetches, each wake-up reads the entry: once it is there, return it without
+  // taking the lock (49 waiters of a herd would otherwise take it one after another).
+  let meanwhile: Credentials | undefined;
+  const doneWaiting = async () => {
+    const c = await readEntry(f.loc, f.identity);
+    if (!fresh(c)) return false;
+    meanwhile = c;
+    return true;
+  };
+  return withLock(await entryLockPath(f.loc, f.identity), { ...hopLockOptions(f.hop, f.env), doneWaiting }, async () => {
+    // set only when the wait ended without the lock: served as it was found, never fetched here
+    const again = meanwhile ?? (await readEntry(f.loc, f.identity));
+    if (again && (meanwhile || fresh(again))) {
       log("fetched by another process meanwhile", { hop: f.hop });
       o.took?.("hit");
       return again;

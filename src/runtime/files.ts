@@ -1,6 +1,6 @@
 // Every file sesame writes goes through here: 0600 files in 0700 folders, written to a temporary
 // name, fsynced, then renamed over the target, so a reader never sees a partial file.
-import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, unlinkSync, writeSync, chmodSync, statSync } from "node:fs";
+import { closeSync, fstatSync, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, unlinkSync, writeSync, chmodSync, statSync, type Stats } from "node:fs";
 import { dirname, join, basename } from "node:path";
 import { randomHex } from "../runtime/random-hex.ts";
 
@@ -21,16 +21,19 @@ export function ensurePrivateDir(dir: string): void {
   }
 }
 
-export function writeFileAtomic(path: string, data: string | Uint8Array): void {
+/** Returns the written file's fstat, taken before the rename (what the cache's expiry index records). */
+export function writeFileAtomic(path: string, data: string | Uint8Array): Stats {
   const dir = dirname(path);
   ensurePrivateDir(dir);
   const tmp = join(dir, `.${basename(path)}.${process.pid}.${randomHex(4)}.tmp`);
   const fd = openSync(tmp, "wx", 0o600);
+  let st: Stats;
   try {
     const buf = typeof data === "string" ? new TextEncoder().encode(data) : data;
     let off = 0;
     while (off < buf.length) off += writeSync(fd, buf, off, buf.length - off);
     fsyncSync(fd);
+    st = fstatSync(fd);
   } catch (e) {
     closeSync(fd);
     try { unlinkSync(tmp); } catch { /* already gone */ }
@@ -43,6 +46,7 @@ export function writeFileAtomic(path: string, data: string | Uint8Array): void {
     try { unlinkSync(tmp); } catch { /* already gone */ }
     throw e;
   }
+  return st;
 }
 
 const TEMP_RE = /^\..+\.(\d+)\.[0-9a-f]{8}\.tmp$/;

@@ -34,24 +34,3 @@ export async function readFileText(path: string): Promise<string | undefined> {
   const b = await readFileBytes(path);
   return b === undefined ? undefined : new TextDecoder().decode(b);
 }
-
-/** Many small files of one folder (`list` reads hundreds of cache entries): the folder is listed once,
- *  and only regular files in it are read, each with one plain read — cheaper there than one mmap per file,
- *  and a missing entry costs no failed system call. A FIFO or folder at a name is never opened. */
-export async function folderReader(dir: string): Promise<(name: string) => Uint8Array<ArrayBuffer> | undefined> {
-  const { readdirSync, readFileSync } = await import("node:fs");
-  let files: Set<string>;
-  try {
-    files = new Set(readdirSync(dir, { withFileTypes: true }).filter((d) => d.isFile()).map((d) => d.name));
-  } catch {
-    files = new Set(); // no folder yet: nothing in it
-  }
-  return (name) => {
-    if (!files.has(name)) return undefined;
-    try {
-      return new Uint8Array(readFileSync(`${dir}/${name}`));
-    } catch {
-      return undefined; // removed meanwhile
-    }
-  };
-}

@@ -5,16 +5,16 @@
 // Reading statically imports neither node:fs nor node:path (see runtime/read-file.ts); writing loads them.
 import type { Credentials } from "../types.ts";
 import { joinPath as join } from "../runtime/paths.ts";
-import { sha256Hex } from "../runtime/sha256.ts";
-import { folderReader, readFileBytes } from "../runtime/read-file.ts";
+import { sha256HexSync } from "../runtime/sha256-sync.ts";
+import { readFileBytes } from "../runtime/read-file.ts";
 import { ensureCacheKey, readCacheKey } from "./cache-key.ts";
 
 const MAGIC = new Uint8Array([0x53, 0x53, 0x4d, 0x01]); // "SSM" v1
 const enc = new TextEncoder();
 
 /** An entry's file name: the SHA-256 of its hop identity. */
-export function entryName(identity: string): Promise<string> {
-  return sha256Hex(identity);
+export async function entryName(identity: string): Promise<string> {
+  return sha256HexSync(identity); // synchronous in Bun (Bun.CryptoHasher): no WebCrypto round trip
 }
 
 /** The lock file that single-flights fetching this entry (store/lock.ts). */
@@ -44,32 +44,95 @@ export async function readEntry(loc: CacheLocation, identity: string): Promise<C
   return blob && decodeEntry(raw, identity, blob);
 }
 
-/** From this many entries on, entryReader loads node:crypto. */
+/** From this many entries on, expiryReader decrypts with node:crypto. */
 const MANY_ENTRIES = 48;
 
-/** Reads many entries with one key read (sesame list over hundreds of sessions). Synchronous node:crypto
- *  here: each WebCrypto call is a round trip to a worker thread, which for 500 entries costs more than
- *  loading node:crypto once. Same format and checks as decodeWithKey. */
-export async function entryReader(loc: CacheLocation, count: number): Promise<(identity: string) => Promise<Credentials | undefined>> {
-  if (count < MANY_ENTRIES) return (identity) => readEntry(loc, identity); // loading node:crypto would cost more
+export interface ExpiryReader {
+  /** the expiry of the identity's entry, undefined on any kind of miss (as readEntry); synchronous when
+   *  the index vouches for the entry (or there is none), a promise when the entry must be decrypted */
+  expiryOf(identity: string): Date | undefined | Promise<Date | undefined>;
+  /** appends the index lines of the entries that had to be decrypted (store/expiry-index.ts) */
+  done(): void;
+}
+
+/**
+ * The expiry of many entries at once (`sesame list` over hundreds of sessions): the cache folder is listed
+ * once, and an entry that the expiry index vouches for (store/expiry-index.ts: same inode, size, mtime and
+ * cache key as when it was written) costs one lstat; any other is read and decrypted as before, and its line
+ * added to the index by done(). Decryption is synchronous node:crypto from 48 sessions on (each WebCrypto
+ * call is a round trip to a worker thread), loaded only when an entry needs it.
+ */
+export async function expiryReader(loc: CacheLocation, count: number): Promise<ExpiryReader> {
   const raw = await readCacheKey(loc.stateDir);
-  if (!raw) return async () => undefined;
-  const { createDecipheriv } = await import("node:crypto");
-  const { sha256HexSync } = await import("../runtime/sha256-sync.ts");
-  const readFile = await folderReader(loc.cacheDir);
-  return async (identity) => {
-    const blob = readFile(sha256HexSync(identity) + ".cred");
-    if (!blob || blob.length < MAGIC.length + 12 + 16 || !MAGIC.every((b, i) => blob[i] === b)) return undefined;
+  if (!raw) return { expiryOf: () => undefined, done: () => {} };
+  const fs = await import("node:fs");
+  const idx = await import("./expiry-index.ts");
+  const key = idx.keyId(raw);
+  let files: Set<string>;
+  try {
+    files = new Set(fs.readdirSync(loc.cacheDir, { withFileTypes: true }).filter((d) => d.isFile()).map((d) => d.name));
+  } catch {
+    files = new Set(); // no folder yet: nothing in it
+  }
+  let index = new Map<string, import("./expiry-index.ts").IndexRecord>();
+  if (files.has(idx.INDEX_FILE)) {
     try {
-      const d = createDecipheriv("aes-256-gcm", raw, blob.subarray(4, 16));
-      d.setAAD(enc.encode(identity));
-      d.setAuthTag(blob.subarray(blob.length - 16));
-      const head = d.update(blob.subarray(16, blob.length - 16));
-      const plain = Buffer.concat([head, d.final()]);
-      return credentialsFrom(plain);
+      index = idx.parseIndex(fs.readFileSync(`${loc.cacheDir}/${idx.INDEX_FILE}`, "utf8"));
+    } catch { /* unreadable: every entry is read */ }
+  }
+  const repairs: import("./expiry-index.ts").IndexRecord[] = [];
+  let decipher: typeof import("node:crypto").createDecipheriv | undefined;
+  let aes: CryptoKey | undefined;
+  const decrypt = async (identity: string, blob: Uint8Array<ArrayBuffer>): Promise<Credentials | undefined> => {
+    if (count < MANY_ENTRIES) return decodeWithKey((aes ??= await aesKey(raw)), identity, blob);
+    decipher ??= (process.getBuiltinModule("node:crypto") as typeof import("node:crypto")).createDecipheriv;
+    return decodeSync(decipher, raw, identity, blob);
+  };
+  /** The entry read and decrypted as readEntry would; its index line queued when it is valid. */
+  const readAndRepair = async (name: string, identity: string, path: string): Promise<Date | undefined> => {
+    let blob: Uint8Array<ArrayBuffer>;
+    let st: import("node:fs").Stats;
+    try {
+      // one descriptor for the stat and the bytes: a file replaced meanwhile (by rename) cannot mix them;
+      // O_NONBLOCK: a FIFO put there since the folder was listed must not block the listing
+      const fd = fs.openSync(path, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+      try {
+        st = fs.fstatSync(fd);
+        if (!st.isFile()) return undefined;
+        blob = new Uint8Array(st.size);
+        let off = 0;
+        for (let n; off < blob.length && (n = fs.readSync(fd, blob, off, blob.length - off, off)) > 0;) off += n;
+        if (off !== blob.length) return undefined;
+      } finally {
+        fs.closeSync(fd);
+      }
     } catch {
-      return undefined;
+      return undefined; // removed meanwhile, or unreadable: a miss
     }
+    const exp = (await decrypt(identity, blob))?.expiration;
+    if (exp) repairs.push({ name, key, ino: st.ino, size: st.size, mtimeMs: st.mtimeMs, expires: exp.getTime() });
+    return exp;
+  };
+  return {
+    expiryOf(identity) {
+      const name = sha256HexSync(identity);
+      const file = `${name}.cred`;
+      if (!files.has(file)) return undefined;
+      const path = `${loc.cacheDir}/${file}`;
+      const rec = index.get(name);
+      if (rec) {
+        try {
+          const st = fs.lstatSync(path);
+          if (st.isFile() && idx.vouches(rec, key, st)) return new Date(rec.expires);
+        } catch {
+          return undefined; // removed meanwhile
+        }
+      }
+      return readAndRepair(name, identity, path);
+    },
+    done() {
+      if (repairs.length) idx.appendRecords(fs, loc.cacheDir, repairs);
+    },
   };
 }
 
@@ -86,6 +149,24 @@ async function decodeWithKey(key: CryptoKey, identity: string, blob: Uint8Array<
       blob.subarray(16),
     );
     return credentialsFrom(new Uint8Array(plain));
+  } catch {
+    return undefined;
+  }
+}
+
+/** decodeWithKey through node:crypto's synchronous decipher: same format and checks. */
+function decodeSync(createDecipheriv: typeof import("node:crypto").createDecipheriv, raw: Uint8Array, identity: string, blob: Uint8Array): Credentials | undefined {
+  if (blob.length < MAGIC.length + 12 + 16 || !MAGIC.every((b, i) => blob[i] === b)) return undefined;
+  try {
+    const d = createDecipheriv("aes-256-gcm", raw, blob.subarray(4, 16));
+    d.setAAD(enc.encode(identity));
+    d.setAuthTag(blob.subarray(blob.length - 16));
+    const head = d.update(blob.subarray(16, blob.length - 16));
+    const tail = d.final();
+    const plain = new Uint8Array(head.length + tail.length);
+    plain.set(head, 0);
+    plain.set(tail, head.length);
+    return credentialsFrom(plain);
   } catch {
     return undefined;
   }
@@ -122,18 +203,24 @@ export async function encodeEntry(raw: Uint8Array<ArrayBuffer>, identity: string
 export async function writeEntry(loc: CacheLocation, identity: string, c: Credentials): Promise<void> {
   if (!c.expiration) return; // long-lived keys are never cached
   const { writeFileAtomic, sweepStaleTemps } = await import("../runtime/files.ts");
-  const path = join(loc.cacheDir, (await entryName(identity)) + ".cred");
+  const name = await entryName(identity);
+  const path = join(loc.cacheDir, name + ".cred");
   try {
-    const blob = await encodeEntry(await ensureCacheKey(loc.stateDir), identity, c);
+    const key = await ensureCacheKey(loc.stateDir);
+    const blob = await encodeEntry(key, identity, c);
+    let st;
     try {
-      writeFileAtomic(path, blob);
+      st = writeFileAtomic(path, blob);
     } catch (e) {
       // A directory (or other non-file) squatting on the name: clear it once, then try again.
       const { lstatSync, rmSync } = await import("node:fs");
       if (!lstatSync(path, { throwIfNoEntry: false })?.isFile()) rmSync(path, { recursive: true, force: true });
       else throw e;
-      writeFileAtomic(path, blob);
+      st = writeFileAtomic(path, blob);
     }
+    // the line `list` reads instead of decrypting this entry (store/expiry-index.ts)
+    const idx = await import("./expiry-index.ts");
+    idx.appendRecords(await import("node:fs"), loc.cacheDir, [{ name, key: idx.keyId(key), ino: st.ino, size: st.size, mtimeMs: st.mtimeMs, expires: c.expiration.getTime() }]);
   } catch (e) {
     const { log } = await import("../log.ts");
     log("cache write failed", { path, error: (e as Error).message });
@@ -155,6 +242,7 @@ export async function deleteEntry(loc: CacheLocation, identity: string): Promise
 export async function clearEntries(loc: CacheLocation): Promise<number> {
   const { readdirSync, unlinkSync } = await import("node:fs");
   (await import("../runtime/files.ts")).sweepStaleTemps(loc.cacheDir);
+  try { unlinkSync(join(loc.cacheDir, (await import("./expiry-index.ts")).INDEX_FILE)); } catch { /* none */ }
   let n = 0;
   let names: string[] = [];
   try {

@@ -19,6 +19,10 @@ export interface LockOptions {
   /** the fallback timer's first and longest delay (tests make it long to show that a release wakes the
    *  waiter through a file event) */
   pollMs?: { first: number; max: number };
+  /** Asked after each wake-up while another process holds the lock: true when what the lock protects is
+   *  done already (the holder has written the entry), so this waiter need not take the lock at all. Without
+   *  it, the waiters of a herd would take the lock one after another just to read the holder's result. */
+  doneWaiting?: () => Promise<boolean>;
 }
 
 export function lockTimeoutMs(env: Env, fallbackSeconds = 120): number {
@@ -89,6 +93,7 @@ export async function acquire(path: string, opts: LockOptions): Promise<() => vo
       }
       await released.next(delay + Math.random() * delay);
       delay = Math.min(delay * 2, opts.pollMs?.max ?? (released.watching ? 250 : 25));
+      if (opts.doneWaiting && (await opts.doneWaiting())) return () => {}; // nothing taken, nothing to release
     }
   } finally {
     released?.close();

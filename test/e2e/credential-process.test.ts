@@ -287,6 +287,46 @@ describe("list", () => {
     expect(json.map((r) => r.name)).toEqual(["alice", "dev", "prod"]);
     expect(json.find((r) => r.name === "prod")?.state).toBe("cached");
   });
+
+  test("reads expiries from the expiry index while it vouches for the entries, and from the entries when it does not", async () => {
+    await w.run(["credential-process", "prod"]);
+    const idx = join(w.cacheDir, "expiries.idx");
+    expect(statSync(idx).mode & 0o777).toBe(0o600);
+    const rows = async () => JSON.parse((await w.run(["list", "--json"])).stdout) as { name: string; state: string; expiration: string | null }[];
+    const before = await rows();
+    expect(before.map((r) => r.state)).toEqual(["cached", "cached", "cached"]);
+    // a line per entry written, with the expiry list shows
+    const lines = readFileSync(idx, "utf8").trim().split("\n");
+    expect(lines.length).toBeGreaterThanOrEqual(3);
+    for (const r of before) expect(lines.some((l) => l.endsWith(` ${Date.parse(r.expiration!)}`))).toBe(true);
+    // a damaged index changes nothing that list shows, and list writes the lines back
+    writeFileSync(idx, "garbage\n\u0000\u0001 not an index line\n");
+    expect(await rows()).toEqual(before);
+    expect(readFileSync(idx, "utf8").trim().split("\n").filter((l) => /^[0-9a-f]{64} /.test(l))).toHaveLength(3);
+    expect(await rows()).toEqual(before);
+    // the times shown are local times, as Date shows them in this (the same) time zone
+    const table = (await w.run(["list"])).stdout;
+    const hm = (iso: string) => { const d = new Date(iso); return `${String(d.getHours()).padStart(2, "0")}:${String(d.getMinutes()).padStart(2, "0")}`; };
+    expect(table).toContain(`cached until ${hm(before.find((r) => r.name === "prod")!.expiration!)}`);
+  });
+
+  test("list is the same whichever way its flags are written (main.ts takes the plain forms without cac)", async () => {
+    const want = (await w.run(["list", "--json"])).stdout;
+    for (const args of [["--config", w.catalog, "list", "--json"], ["list", `--config=${w.catalog}`, "--json"], ["--verbose", "list", "--json"], ["list", "--json", "--config", w.catalog]]) {
+      const r = await w.run(args);
+      expect({ args, code: r.code, stdout: r.stdout }).toEqual({ args, code: 0, stdout: want });
+    }
+    const table = await w.run(["list"]);
+    expect(table.code).toBe(0);
+    expect(table.stdout).toStartWith("NAME ");
+    // what the fast path does not take, cac still answers as before
+    const bogus = await w.run(["list", "--bogus"]);
+    expect(bogus.code).toBe(2);
+    expect(bogus.stderr).toContain("unknown option --bogus");
+    const help = await w.run(["list", "--help"]);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain("--json");
+  });
 });
 
 describe("a big catalog (memoised parse, src/catalog/memo.ts)", () => {

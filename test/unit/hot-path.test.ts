@@ -31,11 +31,19 @@ test.each(["src/main.ts", "src/commands/credential-process.ts"])("%s statically 
   // and the walk really covered the hot path
   if (entry.endsWith("credential-process.ts")) {
     expect(graph.some((m) => m.endsWith("src/store/cache.ts"))).toBe(true);
-    expect(graph).toContain("smol-toml");
+    expect(graph.some((m) => m.endsWith("src/catalog/memo.ts"))).toBe(true);
+    // the catalog comes from its memo: the TOML parser and the validator load only when it must be parsed
+    expect(graph.filter((m) => m === "smol-toml" || m.endsWith("src/catalog/validate.ts") || m.endsWith("src/catalog/parse.ts"))).toEqual([]);
   }
 });
 
 test("the chain module is heavy, proving the check can fail", () => {
   const graph = [...staticGraph("src/credentials/resolve.ts")];
   expect(graph.some((m) => m.endsWith("credentials/chain.ts"))).toBe(true);
+});
+
+test("the copy of STS's name rule on the warm path is the validator's", async () => {
+  const copy = (await import("../../src/credentials/session-name.ts")).NOT_STS_NAME_CHAR;
+  const rule = (await import("../../src/catalog/validate.ts")).NOT_STS_NAME_CHAR;
+  expect([copy.source, copy.flags]).toEqual([rule.source, rule.flags]);
 });

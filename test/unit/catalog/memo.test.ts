@@ -1,7 +1,7 @@
 // The memo of big catalogs (src/catalog/memo.ts): used only for the exact text, path and version it was
 // made from; anything else is a full parse that replaces it.
 import { beforeEach, describe, expect, test } from "bun:test";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { catalogFromText } from "../../../src/catalog/catalog.ts";
 import { catalogFromTextMemo, MEMO_MIN_CHARS } from "../../../src/catalog/memo.ts";
@@ -78,9 +78,14 @@ describe("catalog memo", () => {
     expect(await catalogFromTextMemo(FILE, text, dir)).toEqual(catalogFromText(FILE, text));
   });
 
-  test("small catalogs are never memoised; refused catalogs never are", async () => {
-    await catalogFromTextMemo(FILE, '[session.alice]\ntype = "iam-user"\n', state);
-    expect(memoFiles()).toHaveLength(0);
+  test("small catalogs are memoised too (the parser is not even loaded then); refused catalogs never are", async () => {
+    expect(MEMO_MIN_CHARS).toBe(0);
+    const small = '[session.alice]\ntype = "iam-user"\n';
+    const first = await catalogFromTextMemo(FILE, small, state);
+    expect(memoFiles()).toHaveLength(1);
+    expect(await catalogFromTextMemo(FILE, small, state)).toEqual(first);
+    expect(first).toEqual(catalogFromText(FILE, small));
+    rmSync(memoDir(), { recursive: true });
     const broken = bigCatalog() + '\n[session.bad]\ntype = "assume-role"\nsource = "nobody"\nrole_arn = "arn:aws:iam::111111111111:role/X"\n';
     await expect(catalogFromTextMemo(FILE, broken, state)).rejects.toBeInstanceOf(CatalogError);
     expect(memoFiles()).toHaveLength(0);

@@ -95,3 +95,32 @@ test("iam-user and SSO roots belong to their catalog: same-named roots of two ca
   const c = validateCatalog(parseToml("/x/../c.toml", base));
   expect(hopIdentity(c, c.sessions.get("prod")!, env)).toBe(hopIdentity(a, a.sessions.get("prod")!, env));
 });
+
+test("identitiesFor (list) gives every session exactly the identity currentIdentity gives it, generations included", async () => {
+  const { currentIdentity, identitiesFor } = await import("../../../src/credentials/identity.ts");
+  const { bumpGeneration, rootKey } = await import("../../../src/store/generation.ts");
+  const { mkdtempSync } = await import("node:fs");
+  const { join } = await import("node:path");
+  const state = mkdtempSync(join(process.env.TMPDIR ?? "/tmp", "identities-"));
+  const text = base + `
+[session.bob]
+type = "iam-user"
+[session.ops]
+type = "assume-role"
+source = "bob"
+role_arn = "arn:aws:iam::444444444444:role/Ops"
+[session.ops2]
+type = "assume-role"
+source = "ops"
+role_arn = "arn:aws:iam::444444444444:role/Ops2"
+external_id = "ext-42"
+`;
+  const c = cat(text);
+  await bumpGeneration(state, rootKey(c, c.sessions.get("bob")!)); // bob's chain has a generation, alice's none
+  const identity = await identitiesFor(c, env, state);
+  // in an order where sources come after the sessions built on them, and twice (the memo must not leak)
+  for (const name of ["ops2", "prod", "ops", "dev", "bob", "alice", "prod", "ops2"]) {
+    const s = c.sessions.get(name)!;
+    expect(identity(s)).toBe(await currentIdentity(c, s, env, state));
+  }
+});

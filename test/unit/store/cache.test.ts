@@ -2,7 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { decodeEntry, encodeEntry, isFresh, readEntry, writeEntry } from "../../../src/store/cache.ts";
+import { decodeEntry, encodeEntry, entryName, isFresh, readEntry, writeEntry } from "../../../src/store/cache.ts";
 import { ensureCacheKey } from "../../../src/store/cache-key.ts";
 
 const creds = { accessKeyId: "ASIAEXAMPLE000000001", secretAccessKey: "s3cr3t/value+abc", sessionToken: "TOKEN-abc", expiration: new Date("2030-01-01T00:00:00Z") };
@@ -43,19 +43,22 @@ describe("cache entries", () => {
     await writeEntry(loc, "id-1", creds);
     expect(statSync(loc.cacheDir).mode & 0o777).toBe(0o700);
     expect(statSync(loc.stateDir).mode & 0o777).toBe(0o700);
-    const files = readdirSync(loc.cacheDir);
-    expect(files).toHaveLength(1);
-    const f = join(loc.cacheDir, files[0]!);
-    expect(statSync(f).mode & 0o777).toBe(0o600);
+    // the entry, and the expiry index `list` reads (store/expiry-index.ts)
+    const files = readdirSync(loc.cacheDir).sort();
+    expect(files).toEqual([`${await entryName("id-1")}.cred`, "expiries.idx"]);
     expect(statSync(join(loc.stateDir, "cache.key")).mode & 0o777).toBe(0o600);
-    const text = readFileSync(f).toString("latin1");
-    for (const secret of [creds.accessKeyId, creds.secretAccessKey, creds.sessionToken]) expect(text).not.toContain(secret);
+    for (const name of files) {
+      const f = join(loc.cacheDir, name);
+      expect(statSync(f).mode & 0o777).toBe(0o600);
+      const text = readFileSync(f).toString("latin1");
+      for (const secret of [creds.accessKeyId, creds.secretAccessKey, creds.sessionToken]) expect(text).not.toContain(secret);
+    }
   });
 
   test("a garbage file is a miss, not an error", async () => {
     const loc = tmp();
     await writeEntry(loc, "id-1", creds);
-    const f = join(loc.cacheDir, readdirSync(loc.cacheDir)[0]!);
+    const f = join(loc.cacheDir, `${await entryName("id-1")}.cred`);
     writeFileSync(f, "not an entry");
     expect(await readEntry(loc, "id-1")).toBeUndefined();
   });

@@ -87,3 +87,31 @@ test("other files changing in the folder do not hand over the lock", async () =>
   (await waiting)();
   expect(got).toBe(true);
 }, 10_000);
+
+test("a waiter whose work the holder has done leaves without taking the lock; otherwise it takes it", async () => {
+  const p = join(dir(), "x.lock");
+  let done = false;
+  let asked = 0;
+  const holder = await acquire(p, opts);
+  const creates: string[] = [];
+  const waiter = withLock(p, { ...opts, doneWaiting: async () => (asked++, done) }, async () => {
+    creates.push(existsSync(p) ? readFileSync(p, "utf8") : "no lock file");
+  });
+  await new Promise((r) => setTimeout(r, 60));
+  done = true; // the holder's result is there
+  holder();
+  await waiter;
+  expect(asked).toBeGreaterThan(0);
+  expect(creates).toEqual(["no lock file"]); // it never held the lock
+  // a waiter that finds nothing done takes the lock as before
+  const holder2 = await acquire(p, opts);
+  const taken: boolean[] = [];
+  const waiter2 = withLock(p, { ...opts, doneWaiting: async () => false }, async () => {
+    taken.push(readFileSync(p, "utf8").startsWith(`${process.pid} `));
+  });
+  await new Promise((r) => setTimeout(r, 30));
+  holder2();
+  await waiter2;
+  expect(taken).toEqual([true]);
+  expect(existsSync(p)).toBe(false);
+});
