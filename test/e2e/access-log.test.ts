@@ -12,9 +12,11 @@ beforeAll(async () => {
   file = join(w.stateDir, "access.jsonl");
 });
 afterAll(() => w.stop());
+const spool = () => join(w.stateDir, "access.d");
 beforeEach(() => {
   rmSync(file, { force: true });
   rmSync(`${file}.1`, { force: true });
+  rmSync(spool(), { recursive: true, force: true });
 });
 
 interface Rec { t: string; session: string; outcome: string; code?: string; ppid: number; exe?: string; cwd?: string }
@@ -66,14 +68,27 @@ test("an error is recorded with its code; a word that is not a session is not re
 test("SESAME_LOG=off writes nothing", async () => {
   expect((await w.run(["credential-process", "dev"], { env: { SESAME_LOG: "off" } })).code).toBe(0);
   expect(existsSync(file)).toBe(false);
+  expect(existsSync(spool())).toBe(false);
 });
 
 test("50 concurrent callers write 50 whole lines", async () => {
   await w.run(["credential-process", "dev"]);
   rmSync(file, { force: true });
-  const runs = await Promise.all(Array.from({ length: 50 }, () => w.run(["credential-process", "dev"])));
+  rmSync(spool(), { recursive: true, force: true });
+  // hits (spooled, no node:fs) and misses (appended, folding the spool first) at once, and two readers
+  const runs = await Promise.all([
+    ...Array.from({ length: 40 }, () => w.run(["credential-process", "dev"])),
+    ...Array.from({ length: 10 }, () => w.run(["credential-process", "dev", "--no-cache"])),
+    w.run(["log", "--json"]),
+    w.run(["log", "--json"]),
+  ]);
   expect(runs.every((r) => r.code === 0)).toBe(true);
+  const got = await records();
+  expect(got).toHaveLength(50);
+  expect(got.filter((r) => r.outcome === "hit")).toHaveLength(40);
+  expect(got.filter((r) => r.outcome === "miss")).toHaveLength(10);
+  for (const r of got) expect(r.session).toBe("dev");
   const lines = readFileSync(file, "utf8").split("\n").filter(Boolean);
-  expect(lines).toHaveLength(50);
+  expect(lines).toHaveLength(50); // all folded in, each once, none torn
   for (const l of lines) expect((JSON.parse(l) as Rec).session).toBe("dev");
 });
