@@ -36,25 +36,31 @@ export async function loginCommand(name: string, opts: LoginFlags, env: Env = pr
   if (opts.remote) throw new UsageError(`--remote is for aws-login sessions; "${name}" signs in to IAM Identity Center`, `use: sesame login ${name} --device-code`);
   const sso = ssoSessionNamed(cat, name);
   const d = realDeps(cat, env);
-  let release: (() => void) | undefined;
-  // Ctrl-C: nothing is written before the very end, so only the lock needs letting go.
-  const onSigint = () => {
-    release?.();
-    writeSync(2, `\nsesame: login to "${sso.name}" cancelled\n`);
-    process.exit(EXIT.interrupted);
-  };
-  process.on("SIGINT", onSigint);
-  try {
+  await cancellable(sso.name, async (onLock) => {
     const r = await login(sso, d, {
       ui: streamUi(2, process.stderr.isTTY === true),
       deviceCode: opts.deviceCode === true,
       noBrowser: opts.browser === false,
       force: opts.force === true,
-      onLock: (rel) => (release = rel),
+      onLock,
     });
     const until = clock(new Date(r.token.expiresAt), Date.now());
     const refresh = r.token.refreshToken ? "; renewed silently after that" : "";
     writeSync(2, r.already ? `sesame: already signed in to "${sso.name}" until ${until}${refresh} (--force signs in again)\n` : `sesame: signed in to "${sso.name}" until ${until}${refresh}\n`);
+  });
+}
+
+/** Ctrl-C during a sign-in: nothing is written before the very end, so only the lock needs letting go. */
+async function cancellable(name: string, run: (onLock: (release: () => void) => void) => Promise<void>): Promise<void> {
+  let release: (() => void) | undefined;
+  const onSigint = () => {
+    release?.();
+    writeSync(2, `\nsesame: login to "${name}" cancelled\n`);
+    process.exit(EXIT.interrupted);
+  };
+  process.on("SIGINT", onSigint);
+  try {
+    await run((rel) => (release = rel));
   } finally {
     process.off("SIGINT", onSigint);
   }
@@ -66,21 +72,14 @@ async function consoleLogin(cat: Catalog, s: AwsLoginSession, opts: LoginFlags, 
   const { awsLogin } = await import("../signin/login.ts");
   const { loadLogin } = await import("../signin/tokens.ts");
   const before = await loadLogin(await d.secrets(), s.name);
-  let release: (() => void) | undefined;
-  const onSigint = () => {
-    release?.();
-    writeSync(2, `\nsesame: login to "${s.name}" cancelled\n`);
-    process.exit(EXIT.interrupted);
-  };
-  process.on("SIGINT", onSigint);
-  try {
+  await cancellable(s.name, async (onLock) => {
     const r = await awsLogin(s, sessionRegion(s, cat) ?? "us-east-1", d, {
       ui: streamUi(2, process.stderr.isTTY === true),
       remote: opts.remote === true,
       noBrowser: opts.browser === false,
       force: opts.force === true,
       readCode: readPastedCode,
-      onLock: (rel) => (release = rel),
+      onLock,
     });
     if (!r.already && before?.loginSession !== r.record.loginSession) {
       // Another identity than before: nothing cached from the previous one may be served as this one.
@@ -91,9 +90,7 @@ async function consoleLogin(cat: Catalog, s: AwsLoginSession, opts: LoginFlags, 
     const who = forTerminal(r.record.loginSession);
     writeSync(2, r.already ? `sesame: "${s.name}" is already signed in as ${who} (--force signs in again)\n` : `sesame: signed in for "${s.name}" as ${who}; credentials renew for up to 12 hours\n`);
     if (!s.login_session && !r.already) writeSync(2, `sesame: to pin this identity, add login_session = "${who}" to [session.${s.name}]\n`);
-  } finally {
-    process.off("SIGINT", onSigint);
-  }
+  });
 }
 
 /** The cross-device code: from the terminal when there is one, else one line of stdin (for scripts). */
