@@ -12,8 +12,6 @@ import { readFileBytes } from "../runtime/read-file.ts";
 import { VERSION } from "../version.ts";
 import { sha256HexSync as sha256 } from "../runtime/sha256-sync.ts";
 
-/** Below this, parsing is cheaper than hashing and reading a memo (measured: docs/performance.md). */
-export const MEMO_MIN_CHARS = 0;
 const FORMAT = "sesame-catalog-memo/1";
 
 interface Memo {
@@ -27,7 +25,6 @@ interface Memo {
 
 export async function catalogFromTextMemo(file: string, text: string, stateDir: string): Promise<Catalog> {
   const parse = async () => (await import("./catalog.ts")).catalogFromText(file, text);
-  if (text.length < MEMO_MIN_CHARS) return parse();
   const hash = sha256(`${FORMAT}\0${VERSION}\0${file}\0${text}`);
   const name = sha256(file);
   const path = joinPath(stateDir, "catalogs", `${name.slice(0, 32)}.json`);
