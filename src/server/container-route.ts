@@ -1,6 +1,7 @@
 // The container credential provider's endpoint (AWS_CONTAINER_CREDENTIALS_FULL_URI): one path per
 // session, each with its own token in the Authorization header. Answers are the provider's JSON.
 import type { Credentials } from "../types.ts";
+import { isoSeconds } from "../runtime/iso-time.ts";
 import { message, type Reply, type Route } from "./http.ts";
 import type { Renewer } from "./renewer.ts";
 import { tokenChecker } from "./token.ts";
@@ -15,10 +16,6 @@ export interface ServedSession {
 
 export function containerPath(name: string): string {
   return CONTAINER_PREFIX + encodeURIComponent(name);
-}
-
-export function isoSeconds(d: Date): string {
-  return d.toISOString().replace(/\.\d{3}Z$/, "Z");
 }
 
 export function containerBody(c: Credentials, roleArn?: string): Record<string, string> {

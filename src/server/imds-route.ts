@@ -2,7 +2,7 @@
 // PUT /latest/api/token (TTL 1–21600 s) is required on every GET, and the role's credentials come in
 // the instance profile JSON. One listener serves one session (IMDS has no notion of several roles),
 // and the SDKs drop any path from AWS_EC2_METADATA_SERVICE_ENDPOINT, so these routes sit at the root.
-import { isoSeconds } from "./container-route.ts";
+import { isoSeconds } from "../runtime/iso-time.ts";
 import { message, type Reply, type Req, type Route } from "./http.ts";
 import type { Renewer } from "./renewer.ts";
 import { newToken } from "./token.ts";

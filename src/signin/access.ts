@@ -3,7 +3,8 @@
 // are used; with share_with_aws_cli the AWS CLI's cache file is written next, and read first: when the CLI
 // or an SDK refreshed meanwhile, what it left there is the current sign-in (its refresh token is the only
 // one AWS still takes).
-import { NeedsInput, SesameError } from "../errors.ts";
+import { NeedsInput } from "../errors.ts";
+import { isoSeconds } from "../runtime/iso-time.ts";
 import { log } from "../log.ts";
 import type { AwsLoginSession } from "../catalog/types.ts";
 import { SigninRefused } from "../aws/signin-types.ts";
@@ -63,7 +64,7 @@ async function refresh(s: AwsLoginSession, rec: LoginRecord, d: SigninEffects): 
   const next: LoginRecord = {
     ...rec,
     refreshToken: out.refreshToken,
-    accessToken: { accessKeyId: out.accessKeyId, secretAccessKey: out.secretAccessKey, sessionToken: out.sessionToken, accountId: rec.accessToken.accountId, expiresAt: isoSeconds(d.now() + out.expiresIn * 1000) },
+    accessToken: { accessKeyId: out.accessKeyId, secretAccessKey: out.secretAccessKey, sessionToken: out.sessionToken, accountId: rec.accessToken.accountId, expiresAt: isoSeconds(new Date(d.now() + out.expiresIn * 1000)) },
   };
   await saveLogin(await d.secrets(), s.name, next);
   log("aws-login refreshed", { hop: s.name, accessKeyId: next.accessToken.accessKeyId, expires: next.accessToken.expiresAt });
@@ -113,10 +114,5 @@ function fail(s: AwsLoginSession, e: unknown, rec: LoginRecord, d: SigninEffects
     log("aws-login refresh failed; serving the credentials it still has", { hop: s.name, error: (e as Error).message });
     return rec;
   }
-  if (e instanceof SesameError) throw e;
   throw e;
-}
-
-export function isoSeconds(ms: number): string {
-  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, "Z");
 }

@@ -5,14 +5,14 @@
 // refresh token too, and a rotated token is the only one that still works).
 import { readFileSync, unlinkSync } from "node:fs";
 import { join } from "node:path";
-import { createHash } from "node:crypto";
+import { sha256HexSync } from "../runtime/sha256-sync.ts";
 import { awsCliLoginCacheDir } from "../locations.ts";
 import { writeFileAtomic } from "../runtime/files.ts";
 import type { Env } from "../types.ts";
 import { isLoginRecord, type LoginRecord } from "./tokens.ts";
 
 export function awsCliLoginFile(loginSession: string, env: Env): string {
-  return join(awsCliLoginCacheDir(env), `${createHash("sha256").update(loginSession, "utf8").digest("hex")}.json`);
+  return join(awsCliLoginCacheDir(env), `${sha256HexSync(loginSession)}.json`);
 }
 
 /** The CLI's token for this identity as a record (`region` and `signedInAt` are the caller's), or undefined. */

@@ -13,7 +13,8 @@ import { browserAnswer, type LoginUi } from "../sso/login-ui.ts";
 import { printable } from "../sso/printable.ts";
 import { loopbackRedirect } from "../runtime/loopback-redirect.ts";
 import { canOpenBrowser, openBrowser } from "../runtime/browser.ts";
-import { LoginNeeded, LOGIN_REFRESH_MS, isoSeconds, loginCredentials } from "./access.ts";
+import { LoginNeeded, LOGIN_REFRESH_MS, loginCredentials } from "./access.ts";
+import { isoSeconds } from "../runtime/iso-time.ts";
 import { writeAwsCliLogin } from "./aws-cli-cache.ts";
 import type { SigninEffects } from "./effects.ts";
 import { loginSessionOf } from "./id-token.ts";
@@ -111,7 +112,7 @@ export async function awsLogin(s: AwsLoginSession, region: string, d: SigninEffe
         dpopKey: key,
         tokenType: out.tokenType,
         ...(out.idToken ? { idToken: out.idToken } : {}),
-        accessToken: { accessKeyId: out.accessKeyId, secretAccessKey: out.secretAccessKey, sessionToken: out.sessionToken, accountId: who.split(":")[4]!, expiresAt: isoSeconds(now + out.expiresIn * 1000) },
+        accessToken: { accessKeyId: out.accessKeyId, secretAccessKey: out.secretAccessKey, sessionToken: out.sessionToken, accountId: who.split(":")[4]!, expiresAt: isoSeconds(new Date(now + out.expiresIn * 1000)) },
         signedInAt: now,
       };
       await saveLogin(await d.secrets(), s.name, record);
